@@ -1,0 +1,104 @@
+# Every target installs what it needs first, so `make run` and `make test`
+# work on a fresh machine. Configuration lives in bot/defaults.env; any
+# environment variable of the same name overrides it.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 installs on Python 3.10 only. Prefer pyenv's 3.10, then any
+# python3.10 on the PATH; PYTHON310=/path/to/python overrides both.
+PYTHON310 ?= $(shell \
+	p=$$(PYENV_VERSION=$$(pyenv versions --bare 2>/dev/null | grep -E '^3\.10(\.|$$)' | sort -V | tail -1) \
+		pyenv which python3.10 2>/dev/null); \
+	[ -x "$$p" ] || p=$$(command -v python3.10); echo $$p)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LAUNCH := $(PY) -m bot.launch
+RASA := $(LAUNCH) $(VENV)/bin/rasa
+
+SPACY_MODEL := build/spacy_en
+MODEL := models/assistant.tar.gz
+TRAINING_DATA := data/nlu data/stories data/rules
+TRAINING_FILES := config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml' 2>/dev/null)
+
+# Quieter TensorFlow start-up logs (Rasa imports it even when no model uses it).
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: help install spacy train run actions shell validate test test-unit \
+	test-e2e retry-leads lock clean
+
+help:
+	@echo "make run        start the assistant (installs and trains what is missing)"
+	@echo "make test       run every test"
+	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
+	@echo "make train      train the model if data, domain or config changed"
+	@echo "make validate   rasa data validate --fail-on-warnings"
+	@echo "make retry-leads  send stored call-back requests to the clinic webhook"
+	@echo "make lock       rewrite constraints.txt from the working .venv"
+
+# --- Install -----------------------------------------------------------------
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@[ -n "$(PYTHON310)" ] || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10) or set PYTHON310=/path/to/python3.10"; exit 1; }
+	@echo "Creating $(VENV) with $(PYTHON310)"
+	$(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+# Regenerates the pins from a working install (run after changing requirements.txt).
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
+
+# --- Model -------------------------------------------------------------------
+spacy: $(SPACY_MODEL)/meta.json
+
+$(SPACY_MODEL)/meta.json: bot/spacy_pipeline.py bot/us_places.py $(STAMP)
+	rm -rf $(SPACY_MODEL)
+	$(PY) -m bot.spacy_pipeline $(SPACY_MODEL)
+
+train: $(MODEL)
+
+# Make retrains only when training data, domain, config or the spaCy pipeline
+# changed since the last model.
+$(MODEL): $(TRAINING_FILES) $(SPACY_MODEL)/meta.json
+	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name assistant --out models
+	touch $@
+
+validate: $(STAMP)
+	$(RASA) data validate --data $(TRAINING_DATA) --fail-on-warnings
+
+# --- Run ---------------------------------------------------------------------
+actions: $(STAMP)
+	$(LAUNCH) sh -c 'exec $(VENV)/bin/rasa run actions --actions actions --port $$ACTION_PORT'
+
+run: $(MODEL)
+	@$(LAUNCH) bash bot/run.sh
+
+shell: $(MODEL)
+	@$(LAUNCH) bash bot/shell.sh
+
+retry-leads: $(STAMP)
+	$(LAUNCH) $(PY) -m actions.lead_store retry
+
+# --- Test --------------------------------------------------------------------
+# Data checks and test stories first (fast, and they name the broken file),
+# then pytest: unit tests of the actions, grounding, the held-out NLU set and
+# conversations against the real servers.
+test: validate test-e2e
+	$(PY) -m pytest
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+test-e2e: $(MODEL)
+	$(RASA) test core --stories tests/e2e --model $(MODEL) \
+		--fail-on-prediction-errors --out results/e2e
+
+clean:
+	rm -rf build models results .pytest_cache

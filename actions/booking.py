@@ -1,0 +1,84 @@
+"""Booking handoff: the clinic's booking link, and how to reach a person."""
+from typing import Any, Dict, List, Optional, Text
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.channels import WEB, channel_kind, channel_name
+from actions.settings import get_settings
+
+CALL_BACK_BUTTONS = [
+    {"title": "Yes, call me back", "payload": "/affirm"},
+    {"title": "No, thanks", "payload": "/deny"},
+]
+
+
+def booking_link(base_url: str, channel: str, topic: Optional[str]) -> str:
+    """The booking URL with tracking parameters for the clinic's analytics.
+
+    Any query string already in the configured URL is kept.
+    """
+    parts = urlsplit(base_url)
+    query = dict(parse_qsl(parts.query))
+    query.update(
+        {
+            "utm_source": "assistant",
+            "utm_medium": channel,
+            "utm_campaign": "free_assessment",
+            "utm_content": topic or "direct",
+        }
+    )
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class ActionBookingLink(Action):
+    def name(self) -> Text:
+        return "action_booking_link"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        url = booking_link(
+            get_settings().booking_url,
+            channel_name(tracker),
+            tracker.get_slot("last_topic"),
+        )
+        if channel_kind(tracker) == WEB:
+            dispatcher.utter_message(
+                text="You can book your free assessment online:",
+                buttons=[
+                    {"title": "Book my free assessment", "url": url, "type": "web_url"}
+                ],
+            )
+        else:
+            # SMS and terminals cannot open a button: write the link out.
+            dispatcher.utter_message(text=f"Book your free assessment here: {url}")
+        dispatcher.utter_message(
+            text="Or would you rather the clinic call you back?",
+            buttons=CALL_BACK_BUTTONS,
+        )
+        return []
+
+
+class ActionHumanHandoff(Action):
+    def name(self) -> Text:
+        return "action_human_handoff"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        settings = get_settings()
+        text = (
+            f"You can reach {settings.clinic_name} by phone at "
+            f"{settings.clinic_phone} or by email at {settings.clinic_email}. "
+            "Would you like them to call you back instead?"
+        )
+        dispatcher.utter_message(text=text, buttons=CALL_BACK_BUTTONS)
+        return []

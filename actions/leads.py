@@ -1,0 +1,187 @@
+"""The call-back form (lead_form): validation and submission."""
+import re
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import lead_store
+from actions.booking import booking_link
+from actions.channels import channel_name
+from actions.settings import get_settings
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+NAME_LEAD_INS = re.compile(
+    r"^(hi|hello|hey)?[ ,]*(my name is|my name's|name is|i am|i'm|im|this is|it's|its|call me)\s+",
+    re.IGNORECASE,
+)
+LEAD_SLOTS = ("lead_name", "lead_contact", "lead_city")
+# Intents that mean "this is not my phone number or email".
+NOT_AN_ANSWER_PREFIX = "ask_"
+NOT_AN_ANSWER = {"urgent_medical", "deny", "human_handoff", "bot_challenge"}
+
+
+def clean_name(text: str) -> Optional[str]:
+    name = NAME_LEAD_INS.sub("", text.strip()).strip(" .!")
+    if not 1 <= len(name) <= 60 or not re.search(r"[^\W\d_]", name):
+        return None
+    if re.search(r"[\d@<>{}\[\]/\\]", name) or len(name.split()) > 5:
+        return None
+    return name.title() if name.islower() else name
+
+
+def clean_contact(text: str) -> Optional[str]:
+    """A phone number (10 to 15 digits) or an email address, normalised."""
+    value = text.strip().strip(".")
+    for word in value.split():
+        if EMAIL.match(word.strip(".,;")):
+            return word.strip(".,;").lower()
+    digits = re.sub(r"\D", "", value)
+    if 10 <= len(digits) <= 15 and not re.search(r"[a-z]{3,}", value, re.IGNORECASE):
+        plus = "+" if value.lstrip().startswith("+") else ""
+        return plus + digits
+    return None
+
+
+def clean_city(text: str) -> Optional[str]:
+    city = re.sub(r"^(in|near|around)\s+", "", text.strip(), flags=re.IGNORECASE)
+    city = city.strip(" .!")
+    if not 2 <= len(city) <= 60 or not re.search(r"[^\W\d_]{2,}", city):
+        return None
+    return city.title() if city.islower() else city
+
+
+class AskLeadSlot(Action, ABC):
+    """Asks the lead form's next question.
+
+    Custom ask actions rather than utter_ask_* responses: Rasa 3.6's
+    `rasa data validate --fail-on-warnings` flags responses that only a form
+    uses as unused.
+    """
+
+    slot = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    @abstractmethod
+    def question(self, tracker: Tracker) -> str:
+        """The question, worded for this visitor."""
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=self.question(tracker))
+        return []
+
+
+class AskLeadName(AskLeadSlot):
+    slot = "lead_name"
+
+    def question(self, tracker: Tracker) -> str:
+        return "Happy to arrange a call back. What's your name? (Say no to cancel.)"
+
+
+class AskLeadContact(AskLeadSlot):
+    slot = "lead_contact"
+
+    def question(self, tracker: Tracker) -> str:
+        return (
+            f"Thanks, {tracker.get_slot('lead_name')}. "
+            "What phone number or email should the clinic use?"
+        )
+
+
+class AskLeadCity(AskLeadSlot):
+    slot = "lead_city"
+
+    def question(self, tracker: Tracker) -> str:
+        return "And which city would you prefer for your visit?"
+
+
+class ValidateLeadForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_lead_form"
+
+    async def extract_lead_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "lead_contact":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name", "")
+        looks_like_contact = "@" in text or len(re.findall(r"\d", text)) >= 3
+        not_an_answer = intent.startswith(NOT_AN_ANSWER_PREFIX) or intent in NOT_AN_ANSWER
+        if not looks_like_contact and not_an_answer:
+            # A question or a change of mind: the form steps aside and the
+            # rules answer it (data/rules/booking.yml).
+            return {}
+        return {"lead_contact": text}
+
+    def validate_lead_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        name = clean_name(str(value or ""))
+        if not name:
+            dispatcher.utter_message(text="Sorry, what name should the clinic ask for?")
+        return {"lead_name": name}
+
+    def validate_lead_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        contact = clean_contact(str(value or ""))
+        if not contact:
+            dispatcher.utter_message(
+                text="That doesn't look like a phone number or an email address. "
+                "Could you send it again, with the area code, or an email address?"
+            )
+        return {"lead_contact": contact}
+
+    def validate_lead_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        city = clean_city(str(value or ""))
+        if not city:
+            dispatcher.utter_message(text="Which city would suit you best?")
+        return {"lead_city": city}
+
+
+class ActionSubmitLead(Action):
+    """Stores the call-back request, then hands it to the clinic in the background."""
+
+    def name(self) -> Text:
+        return "action_submit_lead"
+
+    def run(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[Text, Any],
+    ) -> List[Dict[Text, Any]]:
+        name = tracker.get_slot("lead_name")
+        channel = channel_name(tracker)
+        topic = tracker.get_slot("last_topic")
+        lead_store.save_lead(
+            sender_id=tracker.sender_id,
+            name=name,
+            contact=tracker.get_slot("lead_contact"),
+            city=tracker.get_slot("lead_city"),
+            channel=channel,
+            topic=topic,
+        )
+        # The visitor never waits for the clinic's webhook: a slow or broken
+        # one must not delay this reply, and the stored lead is retried later.
+        lead_store.deliver_in_background()
+        url = booking_link(get_settings().booking_url, channel, topic)
+        dispatcher.utter_message(
+            text=f"Thanks, {name}! The clinic will get in touch soon to arrange "
+            f"your free assessment. If you'd rather pick a time yourself: {url}"
+        )
+        # Contact details need not stay in the conversation's state.
+        return [SlotSet(slot, None) for slot in LEAD_SLOTS]

@@ -1,0 +1,42 @@
+"""The action server's view of the configuration in bot/defaults.env.
+
+Read on every call rather than cached, so that a changed environment (and the
+tests) take effect without a restart of anything but the process itself.
+"""
+import os
+from dataclasses import dataclass
+from typing import List
+
+from bot.env import load_defaults
+
+load_defaults()
+
+
+@dataclass(frozen=True)
+class Settings:
+    clinic_name: str
+    clinic_phone: str
+    clinic_email: str
+    booking_url: str
+    locations: List[str]
+    leads_db_url: str
+    webhook_url: str
+    webhook_timeout: float
+
+
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        clinic_name=env["CLINIC_NAME"],
+        clinic_phone=env["CLINIC_PHONE"],
+        clinic_email=env["CLINIC_EMAIL"],
+        booking_url=env["BOOKING_URL"],
+        locations=[
+            place.strip()
+            for place in env.get("CLINIC_LOCATIONS", "").split(";")
+            if place.strip()
+        ],
+        leads_db_url=env["LEADS_DB_URL"],
+        webhook_url=env.get("CLINIC_WEBHOOK_URL", "").strip(),
+        webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),
+    )

@@ -1,0 +1,57 @@
+"""A local stand-in for the clinic's lead webhook (their CRM), on loopback.
+
+Modes: "ok" answers 200, "down" answers 503, "slow" waits before answering.
+"""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, List
+
+
+class FakeClinicWebhook:
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.slow_seconds = 10.0
+        self.received: List[Dict[str, Any]] = []
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if webhook.mode == "slow":
+                    time.sleep(webhook.slow_seconds)
+                if webhook.mode == "down":
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                webhook.received.append(json.loads(body))
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(b'{"ok": true}')
+                except BrokenPipeError:
+                    pass  # the client gave up waiting, as a slow-webhook test wants
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}/leads"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FakeClinicWebhook":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.received

@@ -1,0 +1,112 @@
+"""Conversations over Rasa's REST channel, against the real running servers."""
+import sqlite3
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+FAQ_QUESTIONS = {
+    "how much does it cost?": "$3,000 to $10,000",
+    "is it fda approved": "investigational",
+    "how long does the procedure take": "1-2 hours",
+    "when will i see results": "3-6 months",
+    "does it actually work": "20-30%",
+    "whats the recovery like": "next day",
+    "what are the risks": "infection",
+}
+
+
+def texts(messages):
+    return [m.get("text", "") for m in messages]
+
+
+@pytest.mark.parametrize("question, expected", FAQ_QUESTIONS.items())
+def test_faq_answers_from_the_guide(assistant, sender, question, expected):
+    reply = texts(assistant.say(sender, question))
+    assert expected in reply[0]
+
+
+def test_answer_then_disclaimer_once_then_assessment_offer(assistant, sender):
+    first = assistant.say(sender, "how much does it cost?")
+    assert "not medical advice" in first[1]["text"]
+    assert first[-1]["text"] == "Would you like to book a free assessment with the clinic?"
+    assert [b["payload"] for b in first[-1]["buttons"]] == ["/affirm", "/deny"]
+    second = texts(assistant.say(sender, "does it hurt"))
+    assert not any("not medical advice" in t for t in second)
+
+
+def test_yes_after_the_offer_gives_the_booking_link_with_tracking(assistant, sender):
+    assistant.say(sender, "how much does it cost?")
+    reply = texts(assistant.say(sender, "yes"))
+    url = reply[0].split()[-1]
+    assert url.startswith("https://www.yourhairclinic.com/?")
+    params = parse_qs(urlsplit(url).query)
+    assert params["utm_medium"] == ["rest"] and params["utm_content"] == ["cost"]
+
+
+def test_booking_request_gets_the_link(assistant, sender):
+    reply = texts(assistant.say(sender, "i want to book a consultation"))
+    assert "https://www.yourhairclinic.com/?" in reply[0]
+    assert "utm_content=direct" in reply[0]
+
+
+def test_call_back_request_with_an_faq_in_the_middle(assistant, sender, clinic_webhook):
+    assistant.say(sender, "book an appointment")
+    assert "name" in texts(assistant.say(sender, "yes"))[0]
+    assert "phone number or email" in texts(assistant.say(sender, "Maria Lopez"))[0]
+    # A question mid-form is answered, then the form asks again.
+    reply = texts(assistant.say(sender, "is it covered by insurance"))
+    assert "financing" in reply[0]
+    assert "phone number or email" in reply[-1]
+    assert "doesn't look like" in texts(assistant.say(sender, "555 12"))[0]
+    assert "city" in texts(assistant.say(sender, "maria@example.com"))[0]
+    started = time.monotonic()
+    done = texts(assistant.say(sender, "Miami"))
+    assert time.monotonic() - started < 3
+    assert "Thanks, Maria Lopez!" in done[0] and "https://www.yourhairclinic.com/?" in done[0]
+    lead = next(l for l in clinic_webhook.wait_for(1) if l["contact"] == "maria@example.com")
+    assert lead["preferred_city"] == "Miami" and lead["topic"] == "insurance"
+    assert lead_rows(assistant, "maria@example.com") == [("Maria Lopez", "delivered")]
+
+
+def lead_rows(assistant, contact, timeout=5):
+    """The stored lead, once its background delivery has finished."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(assistant.leads_db) as db:
+            rows = db.execute(
+                "select name, status from leads where contact=?", (contact,)
+            ).fetchall()
+        if rows and rows[0][1] != "pending" or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)
+
+
+def test_call_back_can_be_cancelled(assistant, sender):
+    assistant.say(sender, "can i talk to a person")
+    assistant.say(sender, "yes")
+    assert "won't take your details" in texts(assistant.say(sender, "no"))[0]
+
+
+def test_handoff_gives_phone_and_email(assistant, sender):
+    reply = texts(assistant.say(sender, "i want to speak to a human"))
+    assert "+1 555-010-0199" in reply[0] and "info@yourhairclinic.com" in reply[0]
+
+
+def test_urgent_symptoms_get_911_and_no_pitch(assistant, sender):
+    assistant.say(sender, "how much does it cost?")
+    reply = assistant.say(sender, "i have a fever and pus coming from my scalp after treatment")
+    assert len(reply) == 1 and "911" in reply[0]["text"] and not reply[0].get("buttons")
+
+
+def test_out_of_scope_and_gibberish_say_what_the_assistant_does(assistant, sender):
+    for message in ["what's the weather like", "qwzx blorp fnag"]:
+        reply = texts(assistant.say(sender, message))
+        assert "stem cell therapy for hair loss" in reply[0]
+        assert "book a free assessment" in reply[0]
+
+
+def test_greeting_and_bot_challenge(assistant, sender):
+    assert "virtual assistant" in texts(assistant.say(sender, "hi"))[0]
+    reply = texts(assistant.say(sender, "are you a bot"))
+    assert "not a person" in reply[0] and "not medical advice" in reply[1]

@@ -1,0 +1,108 @@
+"""Starts the real action server and Rasa server for integration tests.
+
+Each runs as its own process on a free loopback port, with its own SQLite
+files, exactly as `make run` starts them; only the clinic's webhook is a local
+stand-in (tests/clinic_webhook.py).
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited early:\n{log.read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+class Assistant:
+    """A running action server + Rasa server pair."""
+
+    def __init__(self, workdir: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.workdir = workdir
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.tracker_db = workdir / "tracker.db"
+        self.leads_db = workdir / "leads.db"
+        self.env = {
+            **os.environ,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port),
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+            "TRACKER_DB_URL": f"sqlite:///{self.tracker_db}",
+            "LEADS_DB_URL": f"sqlite:///{self.leads_db}",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            **(extra_env or {}),
+        }
+        self.processes: List[subprocess.Popen] = []
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        log = self.workdir / f"{name}.log"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.launch", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append(process)
+        return process
+
+    def start(self) -> "Assistant":
+        actions = self._spawn(
+            "actions",
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+             "--port", str(self.action_port)],
+        )
+        rasa = self._spawn(
+            "rasa",
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        )
+        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
+        wait_until_up(f"{self.url}/", rasa, self.workdir / "rasa.log")
+        return self
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def say(self, sender: str, message: str, timeout: float = 30) -> List[Dict]:
+        response = requests.post(
+            f"{self.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,21 @@
+import pytest
+import yaml
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def domain():
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture(autouse=True)
+def clinic_settings(monkeypatch, tmp_path):
+    """Each test gets its own leads database and known clinic settings."""
+    monkeypatch.setenv("LEADS_DB_URL", f"sqlite:///{tmp_path}/leads.db")
+    monkeypatch.setenv("BOOKING_URL", "https://www.yourhairclinic.com/")
+    monkeypatch.setenv("CLINIC_PHONE", "+1 555-010-0199")
+    monkeypatch.setenv("CLINIC_EMAIL", "info@yourhairclinic.com")
+    monkeypatch.setenv("CLINIC_LOCATIONS", "")
+    monkeypatch.setenv("CLINIC_WEBHOOK_URL", "")

@@ -1,0 +1,75 @@
+from urllib.parse import parse_qs, urlsplit
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.booking import ActionBookingLink, ActionHumanHandoff, booking_link
+from tests.trackers import tracker_before_action
+
+
+def booking_messages(domain, monkeypatch=None, channel=None):
+    tracker = tracker_before_action(
+        "booking_after_cost", "action_booking_link", input_channel=channel
+    )
+    dispatcher = CollectingDispatcher()
+    ActionBookingLink().run(dispatcher, tracker, domain)
+    return dispatcher.messages
+
+
+def query(url):
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_link_carries_channel_and_topic():
+    url = booking_link("https://www.yourhairclinic.com/book", "twilio", "cost")
+    assert url.startswith("https://www.yourhairclinic.com/book?")
+    assert query(url) == {
+        "utm_source": "assistant",
+        "utm_medium": "twilio",
+        "utm_campaign": "free_assessment",
+        "utm_content": "cost",
+    }
+
+
+def test_link_keeps_the_configured_query_and_marks_direct_bookings():
+    url = booking_link("https://clinic.example/book?ref=ads", "rest", None)
+    assert query(url)["ref"] == "ads"
+    assert query(url)["utm_content"] == "direct"
+
+
+def test_web_visitors_get_a_link_button(domain):
+    messages = booking_messages(domain, channel="socketio")
+    link = messages[0]["buttons"][0]
+    assert link["type"] == "web_url"
+    assert query(link["url"])["utm_medium"] == "socketio"
+    assert query(link["url"])["utm_content"] == "cost"
+    assert "http" not in messages[0]["text"]
+
+
+def test_texters_get_the_full_url_in_plain_text(domain):
+    messages = booking_messages(domain, channel="twilio")
+    assert not messages[0]["buttons"]
+    url = messages[0]["text"].split()[-1]
+    assert url.startswith("https://www.yourhairclinic.com/?")
+    assert query(url)["utm_medium"] == "twilio"
+
+
+def test_booking_offers_a_call_back(domain):
+    messages = booking_messages(domain)
+    assert "call you back" in messages[-1]["text"]
+    assert [b["payload"] for b in messages[-1]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_booking_url_comes_from_configuration(domain, monkeypatch):
+    monkeypatch.setenv("BOOKING_URL", "https://book.example.org/hair")
+    messages = booking_messages(domain)
+    assert "https://book.example.org/hair?" in messages[0]["text"]
+
+
+def test_handoff_gives_configured_phone_and_email(domain, monkeypatch):
+    monkeypatch.setenv("CLINIC_PHONE", "+1 212 555 0142")
+    monkeypatch.setenv("CLINIC_EMAIL", "care@clinic.example")
+    tracker = tracker_before_action("faq_cost", "action_faq_followup")
+    dispatcher = CollectingDispatcher()
+    ActionHumanHandoff().run(dispatcher, tracker, domain)
+    text = dispatcher.messages[0]["text"]
+    assert "+1 212 555 0142" in text and "care@clinic.example" in text

@@ -1,0 +1,140 @@
+import time
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import lead_store
+from actions.leads import (
+    ActionSubmitLead,
+    AskLeadContact,
+    ValidateLeadForm,
+    clean_city,
+    clean_contact,
+    clean_name,
+)
+from tests.clinic_webhook import FakeClinicWebhook
+from tests.trackers import tracker_before_action
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("jane doe", "Jane Doe"), ("My name is Jane", "Jane"), ("i'm José Ruiz", "José Ruiz"),
+     ("Mary-Ann O'Neil", "Mary-Ann O'Neil")],
+)
+def test_names_are_cleaned(text, name):
+    assert clean_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["", "12345", "jane@example.com", "<script>", "a b c d e f g"])
+def test_non_names_are_refused(text):
+    assert clean_name(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, contact",
+    [("(212) 555-0142", "2125550142"), ("+1 212 555 0142", "+12125550142"),
+     ("Jane@Example.com", "jane@example.com"), ("email me at jane@example.com", "jane@example.com")],
+)
+def test_phone_numbers_and_emails_are_normalised(text, contact):
+    assert clean_contact(text) == contact
+
+
+@pytest.mark.parametrize("text", ["555", "call me maybe", "jane@", "12345678901234567890"])
+def test_bad_contacts_are_refused(text):
+    assert clean_contact(text) is None
+
+
+def test_city_prefixes_are_dropped():
+    assert clean_city("in austin") == "Austin"
+    assert clean_city("42") is None
+
+
+def test_validation_explains_a_bad_contact(domain):
+    # The form's 4th run validates the contact the visitor just typed.
+    tracker = tracker_before_action("lead_form", "lead_form", nth=4)
+    dispatcher = CollectingDispatcher()
+    result = ValidateLeadForm().validate_lead_contact("call me", dispatcher, tracker, domain)
+    assert result == {"lead_contact": None}
+    assert "phone number or an email" in dispatcher.messages[0]["text"]
+
+
+def test_contact_question_uses_the_name(domain):
+    # The form's 3rd run asks for the contact again after an FAQ answer.
+    tracker = tracker_before_action("lead_form", "lead_form", nth=3)
+    dispatcher = CollectingDispatcher()
+    AskLeadContact().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["text"].startswith("Thanks, Jane Doe.")
+
+
+def submit(domain):
+    tracker = tracker_before_action("lead_form", "action_submit_lead")
+    dispatcher = CollectingDispatcher()
+    started = time.monotonic()
+    events = ActionSubmitLead().run(dispatcher, tracker, domain)
+    return dispatcher.messages, events, time.monotonic() - started
+
+
+def test_submitted_lead_is_stored_and_posted(domain, monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        messages, events, _ = submit(domain)
+        received = webhook.wait_for(1)
+    assert received[0]["name"] == "Jane Doe"
+    assert received[0]["contact"] == "jane@example.com"
+    assert received[0]["preferred_city"] == "Austin"
+    assert received[0]["channel"] == "rest"
+    assert received[0]["topic"] == "pain"
+    assert "https://www.yourhairclinic.com/?" in messages[0]["text"]
+    assert SlotSet("lead_contact", None) in events
+    _wait_until(lambda: not lead_store.pending_leads())
+
+
+def test_slow_webhook_does_not_delay_the_visitor_and_lead_is_kept(domain, monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "slow"
+        webhook.slow_seconds = 5
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        monkeypatch.setenv("CLINIC_WEBHOOK_TIMEOUT", "1")
+        messages, _, took = submit(domain)
+        assert took < 3
+        assert "yourhairclinic.com" in messages[0]["text"]
+        _wait_until(lambda: lead_store.pending_leads()[0].attempts == 1)
+        pending = lead_store.pending_leads()
+        assert len(pending) == 1 and "timed out" in pending[0].last_error
+
+
+def test_lead_kept_while_webhook_down_and_sent_on_retry(domain, monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "down"
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        submit(domain)
+        _wait_until(lambda: lead_store.pending_leads()[0].attempts == 1)
+        assert webhook.received == []
+
+        webhook.mode = "ok"
+        assert lead_store.deliver_pending() == 1
+        assert webhook.received[0]["name"] == "Jane Doe"
+        assert lead_store.pending_leads() == []
+        # Delivered leads are not sent twice.
+        assert lead_store.deliver_pending() == 0
+        assert len(webhook.received) == 1
+
+
+def test_lead_kept_when_no_webhook_is_configured(domain):
+    submit(domain)
+    time.sleep(0.2)
+    pending = lead_store.pending_leads()
+    assert [lead.contact for lead in pending] == ["jane@example.com"]
+
+
+def _wait_until(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except IndexError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
