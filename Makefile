@@ -22,14 +22,17 @@ SPACY_MODEL := build/spacy_en
 MODEL := models/assistant.tar.gz
 TRAINING_DATA := data/nlu data/stories data/rules
 TRAINING_FILES := config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml' 2>/dev/null)
+WEBCHAT := bot/web/node_modules/rasa-webchat/lib/index.js
+# Debian's Chromium drives the widget's browser test (no browser download).
+CHROMIUM := /usr/bin/chromium
 
 # Quieter TensorFlow start-up logs (Rasa imports it even when no model uses it).
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install spacy train run actions shell validate test test-unit \
-	test-e2e retry-leads lock clean
+.PHONY: help install spacy web browser train run actions shell validate test \
+	test-unit test-e2e retry-leads lock clean
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -55,6 +58,20 @@ $(STAMP): requirements.txt constraints.txt
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
 
+# The widget, pinned by bot/web/package-lock.json.
+web: $(WEBCHAT)
+
+$(WEBCHAT): bot/web/package.json bot/web/package-lock.json
+	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium (Debian package 'chromium') for the widget test"; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 # --- Model -------------------------------------------------------------------
 spacy: $(SPACY_MODEL)/meta.json
 
@@ -77,7 +94,7 @@ validate: $(STAMP)
 actions: $(STAMP)
 	$(LAUNCH) sh -c 'exec $(VENV)/bin/rasa run actions --actions actions --port $$ACTION_PORT'
 
-run: $(MODEL)
+run: $(MODEL) $(WEBCHAT)
 	@$(LAUNCH) bash bot/run.sh
 
 shell: $(MODEL)
@@ -90,7 +107,7 @@ retry-leads: $(STAMP)
 # Data checks and test stories first (fast, and they name the broken file),
 # then pytest: unit tests of the actions, grounding, the held-out NLU set and
 # conversations against the real servers.
-test: validate test-e2e
+test: validate test-e2e $(WEBCHAT) $(CHROMIUM)
 	$(PY) -m pytest
 
 test-unit: $(STAMP)

@@ -48,12 +48,9 @@ class ActionBookingLink(Action):
             tracker.get_slot("last_topic"),
         )
         if channel_kind(tracker) == WEB:
-            dispatcher.utter_message(
-                text="You can book your free assessment online:",
-                buttons=[
-                    {"title": "Book my free assessment", "url": url, "type": "web_url"}
-                ],
-            )
+            # A markdown link, not a link button: the widget keeps links in the
+            # history, while its buttons vanish once the next message arrives.
+            dispatcher.utter_message(text=f"[Book my free assessment]({url}) online.")
         else:
             # SMS and terminals cannot open a button: write the link out.
             dispatcher.utter_message(text=f"Book your free assessment here: {url}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server; Ctrl-C stops both.
+# Starts the action server, the clinic page with the chat widget, and the
+# Rasa server (REST, socket.io and Twilio channels); Ctrl-C stops them all.
 # Run through `make run`, which installs, trains and fills the environment
 # from bot/defaults.env first.
 set -euo pipefail
@@ -8,22 +9,32 @@ VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
 mkdir -p var
 
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" &
-actions_pid=$!
-trap 'kill "$actions_pid" 2>/dev/null || true' EXIT INT TERM
+pids+=($!)
+"$VENV/bin/python" -m bot.web_server &
+pids+=($!)
 
 announce() {
     until curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1; do sleep 1; done
     cat <<MSG
 
   The clinic assistant is up.
-    REST:    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"how much does it cost?"}'
-    Actions: http://127.0.0.1:$ACTION_PORT/health
+    Website widget: http://localhost:$WEB_PORT
+    REST:           curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"how much does it cost?"}'
+    Twilio webhook: http://localhost:$RASA_PORT/webhooks/twilio/webhook
+    Staff shell:    make shell (in another terminal)
   Stop with Ctrl-C.
 
 MSG
 }
 announce &
+pids+=($!)
 
+# WEB_ORIGINS is a space-separated list: one --cors argument per origin.
+# shellcheck disable=SC2086
 "$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" \
-    --endpoints endpoints.yml --credentials credentials.yml
+    --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS

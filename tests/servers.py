@@ -46,7 +46,9 @@ class Assistant:
         self.workdir = workdir
         self.rasa_port = free_port()
         self.action_port = free_port()
+        self.web_port = free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.page_url = f"http://127.0.0.1:{self.web_port}"
         self.tracker_db = workdir / "tracker.db"
         self.leads_db = workdir / "leads.db"
         self.env = {
@@ -56,6 +58,9 @@ class Assistant:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_DB_URL": f"sqlite:///{self.tracker_db}",
             "LEADS_DB_URL": f"sqlite:///{self.leads_db}",
+            "WEB_PORT": str(self.web_port),
+            "WEB_ORIGINS": self.page_url,
+            "RASA_PUBLIC_URL": self.url,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
             **(extra_env or {}),
@@ -80,12 +85,15 @@ class Assistant:
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
              "--port", str(self.action_port)],
         )
+        web = self._spawn("web", [sys.executable, "-m", "bot.web_server"])
         rasa = self._spawn(
             "rasa",
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+             "--cors", self.page_url],
         )
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
+        wait_until_up(f"{self.page_url}/", web, self.workdir / "web.log")
         wait_until_up(f"{self.url}/", rasa, self.workdir / "rasa.log")
         return self
 

@@ -1,3 +1,4 @@
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from rasa_sdk.executor import CollectingDispatcher
@@ -36,13 +37,12 @@ def test_link_keeps_the_configured_query_and_marks_direct_bookings():
     assert query(url)["utm_content"] == "direct"
 
 
-def test_web_visitors_get_a_link_button(domain):
+def test_web_visitors_get_a_link(domain):
     messages = booking_messages(domain, channel="socketio")
-    link = messages[0]["buttons"][0]
-    assert link["type"] == "web_url"
-    assert query(link["url"])["utm_medium"] == "socketio"
-    assert query(link["url"])["utm_content"] == "cost"
-    assert "http" not in messages[0]["text"]
+    title, url = re.fullmatch(r"\[(.+)\]\((\S+)\) online\.", messages[0]["text"]).groups()
+    assert title == "Book my free assessment"
+    assert query(url)["utm_medium"] == "socketio"
+    assert query(url)["utm_content"] == "cost"
 
 
 def test_texters_get_the_full_url_in_plain_text(domain):

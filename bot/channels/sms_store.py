@@ -1,0 +1,52 @@
+"""Who asked not to be texted (STOP), kept in the tracker's database.
+
+Keyed by the sender's hashed id, never the phone number, and shared by every
+Rasa server that uses the same database.
+"""
+import datetime as dt
+import os
+import threading
+from typing import Dict
+
+from sqlalchemy import Column, DateTime, String, create_engine, delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class SmsOptOut(Base):
+    __tablename__ = "sms_opt_outs"
+
+    sender_id = Column(String(64), primary_key=True)
+    opted_out_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow)
+
+
+_engines: Dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _engine() -> Engine:
+    url = os.environ["TRACKER_DB_URL"]
+    with _lock:
+        if url not in _engines:
+            engine = create_engine(url, future=True)
+            Base.metadata.create_all(engine)
+            _engines[url] = engine
+        return _engines[url]
+
+
+def opt_out(sender_id: str) -> None:
+    with _engine().begin() as db:
+        if db.execute(select(SmsOptOut).where(SmsOptOut.sender_id == sender_id)).first() is None:
+            db.execute(SmsOptOut.__table__.insert().values(sender_id=sender_id, opted_out_at=dt.datetime.utcnow()))
+
+
+def opt_in(sender_id: str) -> None:
+    with _engine().begin() as db:
+        db.execute(delete(SmsOptOut).where(SmsOptOut.sender_id == sender_id))
+
+
+def is_opted_out(sender_id: str) -> bool:
+    with _engine().connect() as db:
+        return db.execute(select(SmsOptOut.sender_id).where(SmsOptOut.sender_id == sender_id)).first() is not None

@@ -1,0 +1,123 @@
+"""Socket.IO channel for the website chat widget (rasa-webchat).
+
+Rasa 3.6.21's SocketIOInput has two problems this subclass fixes:
+- it calls `sio.enter_room(...)` without `await`; from python-socketio 5.10
+  on that is a coroutine, so with session persistence the visitor's socket
+  never joins its session room and no reply ever reaches the widget
+  (RasaHQ/rasa#13027);
+- it accepts socket.io connections from any browser origin. Here only the
+  origins in `cors_allowed_origins` (credentials.yml, from WEB_ORIGINS) may.
+It also ignores malformed events instead of raising inside the server, and
+passes link buttons (`"type": "web_url"`) through to the widget, which the
+stock output drops (and crashes on, having no payload).
+"""
+import inspect
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 5000
+
+
+def parse_origins(value: Any) -> List[str]:
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part for part in str(value or "").replace(",", " ").split() if part]
+
+
+class WebChatOutput(SocketIOOutput):
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        replies = []
+        for button in buttons:
+            reply = {"content_type": "text", "title": button.get("title", "")}
+            if button.get("url"):
+                # rasa-webchat renders these as links that open in a new tab.
+                reply.update(type="web_url", url=button["url"], payload=button["url"])
+            else:
+                reply["payload"] = button.get("payload", "")
+            replies.append(reply)
+        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": replies})
+
+
+class WebChatInput(SocketIOInput):
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        channel = super().from_credentials(credentials)
+        channel.allowed_origins = parse_origins(credentials.get("cors_allowed_origins"))
+        return channel
+
+    allowed_origins: List[str] = []
+
+    def get_output_channel(self) -> Optional[WebChatOutput]:
+        return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        # engine.io's own CORS handling stays off ([]): Rasa's --cors already
+        # adds the CORS headers to every route, and a second header makes
+        # browsers refuse the response. The origin is checked on connect.
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        self.sio = sio
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
+            origin = environ.get("HTTP_ORIGIN")
+            # Browsers always send Origin; only they need keeping out.
+            if origin and self.allowed_origins and origin not in self.allowed_origins:
+                logger.info("Refused a socket.io connection from origin %s", origin)
+                return False
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            session_id = data.get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or not 0 < len(session_id) <= 128:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(joined):  # python-socketio >= 5.10
+                    await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+                logger.debug("Ignored a malformed socket.io message.")
+                return
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                if not isinstance(sender_id, str) or not sender_id:
+                    logger.debug("Ignored a socket.io message without session_id.")
+                    return
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key)
+            await on_new_message(
+                UserMessage(
+                    data["message"][:MAX_MESSAGE_CHARS],
+                    WebChatOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else {},
+                )
+            )
+
+        return blueprint

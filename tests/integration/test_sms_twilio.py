@@ -1,0 +1,98 @@
+"""Text messages through the Twilio webhook, signed exactly as Twilio signs them.
+
+Replies travel back inline as TwiML, so what the test reads in the webhook's
+answer is what Twilio would text to the visitor.
+"""
+import re
+import sqlite3
+
+import pytest
+
+from tests.twilio_client import TwilioSender, replies
+
+PHONE = "+12125550142"
+
+
+@pytest.fixture
+def sms(assistant):
+    return TwilioSender(f"{assistant.url}/webhooks/twilio/webhook")
+
+
+def phone(n):
+    return f"+1212555{n:04d}"
+
+
+def test_cost_question_gets_plain_short_texts(sms):
+    texts = sms.text(phone(1), "how much does it cost?")
+    assert "$3,000 to $10,000" in texts[0]
+    assert all(len(t) <= 320 for t in texts)
+    assert not any(re.search(r"\*\*|\[.+\]\(", t) for t in texts)
+    # The offer's buttons became numbered options.
+    assert "1. Yes, book\n2. No, thanks" in texts[-1]
+
+
+def test_picking_a_numbered_option_books_with_the_full_link(sms):
+    sms.text(phone(2), "how much does it cost?")
+    texts = sms.text(phone(2), "1")
+    joined = "\n".join(texts)
+    link = re.search(r"https://www\.yourhairclinic\.com/\?\S+", joined).group(0)
+    assert "utm_medium=twilio" in link and "utm_content=cost" in link
+    assert "1. Yes, call me back" in joined
+
+
+def event_count(assistant):
+    with sqlite3.connect(assistant.tracker_db) as db:
+        return db.execute("select count(*) from events").fetchone()[0]
+
+
+def test_forged_or_missing_signature_is_refused_and_reaches_nobody(sms, assistant):
+    before = event_count(assistant)
+    forged = sms.post(sms.params(phone(3), "how much does it cost?"), signature="bm90IGEgc2lnbmF0dXJl")
+    missing = sms.post(sms.params(phone(3), "how much does it cost?"), signature=None)
+    wrong_token = TwilioSender(sms.url, auth_token="someone-elses-token")
+    other = wrong_token.post(wrong_token.params(phone(3), "hi"))
+    assert forged.status_code == missing.status_code == other.status_code == 403
+    assert event_count(assistant) == before
+
+
+def test_help_gives_clinic_name_and_phone(sms):
+    texts = sms.text(phone(4), "help")
+    assert texts == ["Your Hair Clinic: questions about stem cell therapy for hair loss. "
+                     "Call us at +1 555-010-0199. Reply STOP to stop texts."]
+
+
+def test_stop_silences_the_number_until_start(sms):
+    assert sms.text(phone(5), "hello")
+    assert sms.text(phone(5), "STOP") == []
+    assert sms.text(phone(5), "how much does it cost?") == []
+    assert sms.text(phone(5), "Unsubscribe") == []
+    assert "subscribed again" in sms.text(phone(5), "start")[0]
+    assert "$3,000 to $10,000" in sms.text(phone(5), "how much does it cost?")[0]
+
+
+def test_message_without_body_gets_a_polite_reply(sms):
+    assert sms.text(phone(6), None) == ["Sorry, I can only read text. Please type your question."]
+
+
+def test_missing_from_is_a_400_with_a_reason(sms):
+    params = sms.params(phone(7), "hi")
+    del params["From"]
+    response = sms.post(params)
+    assert response.status_code == 400 and "From" in response.json()["error"]
+
+
+def test_phone_numbers_never_stored_or_logged_in_clear(sms, assistant):
+    sms.text(PHONE, "what are the risks")
+    with sqlite3.connect(assistant.tracker_db) as db:
+        senders = [row[0] for row in db.execute("select distinct sender_id from events")]
+        dump = "\n".join(str(row) for row in db.execute("select * from events"))
+    assert any(s.startswith("sms-") for s in senders)
+    for digits in ("2125550142", "555-0142", "5550142"):
+        assert digits not in dump
+        assert digits not in (assistant.workdir / "rasa.log").read_text()
+
+
+def test_long_answers_are_split_at_sentences(sms):
+    texts = sms.text(phone(8), "what causes hair loss")
+    assert len(texts) >= 2 and all(len(t) <= 320 for t in texts)
+    assert texts[0].rstrip().endswith((".", "?", "!", ")"))
