@@ -32,7 +32,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy web browser train run actions shell validate test \
-	test-unit test-e2e retry-leads lock clean
+	test-unit test-e2e retry-leads lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -41,6 +41,7 @@ help:
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make retry-leads  send stored call-back requests to the clinic webhook"
+	@echo "make bench      measure ours vs stock Rasa: benchmarks/README.md"
 	@echo "make lock       rewrite constraints.txt from the working .venv"
 
 # --- Install -----------------------------------------------------------------
@@ -119,3 +120,7 @@ test-e2e: $(MODEL)
 
 clean:
 	rm -rf build models results .pytest_cache
+
+# --- Benchmarks (not tests: nothing here is asserted) ---------------------------
+bench: $(SPACY_MODEL)/meta.json
+	$(PY) benchmarks/bench.py

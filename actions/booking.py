@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.channels import WEB, channel_kind, channel_name
+from actions.faq import latest_topic
 from actions.settings import get_settings
 
 CALL_BACK_BUTTONS = [
@@ -45,7 +46,7 @@ class ActionBookingLink(Action):
         url = booking_link(
             get_settings().booking_url,
             channel_name(tracker),
-            tracker.get_slot("last_topic"),
+            latest_topic(tracker),
         )
         if channel_kind(tracker) == WEB:
             # A markdown link, not a link button: the widget keeps links in the

@@ -1,57 +1,49 @@
-"""What follows an FAQ answer, and the one answer that depends on configuration."""
-from typing import Any, Dict, List, Text
+"""The start of a conversation, and the one answer that depends on configuration."""
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import get_settings
 
 FAQ_PREFIX = "ask_"
-DISCLAIMER = "utter_disclaimer"
 
 
-def disclaimer_shown(tracker: Tracker) -> bool:
-    """Whether this session already showed the medical disclaimer.
+def latest_topic(tracker: Tracker) -> Optional[str]:
+    """The FAQ topic the visitor asked about last in this session, if any.
 
-    Read from the conversation itself (Rasa records which response produced
-    each bot message), so every path that shows it counts, and a new session
-    shows it again.
+    It goes into the booking link's tracking parameters and the lead record,
+    so the clinic sees which question led to a booking.
     """
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
-            return False
-        if (
-            event.get("event") == "bot"
-            and (event.get("metadata") or {}).get("utter_action") == DISCLAIMER
-        ):
-            return True
-    return False
+            return None
+        if event.get("event") == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+            if intent.startswith(FAQ_PREFIX):
+                return intent[len(FAQ_PREFIX):]
+    return None
 
 
-class ActionFaqFollowup(Action):
-    """Runs after every FAQ answer.
+class ActionSessionStart(Action):
+    """Starts each conversation with the medical disclaimer, once.
 
-    Shows the medical disclaimer once per conversation and remembers the topic
-    for the booking link. The offer of a free assessment that follows is a
-    rule step (data/rules/faq.yml), left out while the lead form is active.
+    A custom session start rather than a step after every answer: FAQ turns
+    then run on rules alone, without a call to the action server.
     """
 
     def name(self) -> Text:
-        return "action_faq_followup"
+        return "action_session_start"
 
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: Dict[Text, Any],
-    ) -> List[Dict[Text, Any]]:
-        if not disclaimer_shown(tracker):
-            dispatcher.utter_message(response=DISCLAIMER)
-        intent = tracker.get_intent_of_latest_message() or ""
-        if intent.startswith(FAQ_PREFIX):
-            return [SlotSet("last_topic", intent[len(FAQ_PREFIX):])]
-        return []
+    ) -> List[EventType]:
+        dispatcher.utter_message(response="utter_disclaimer")
+        return [SessionStarted(), ActionExecuted("action_listen")]
 
 
 def _matches(place: str, location: str) -> bool:

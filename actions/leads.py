@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions import lead_store
 from actions.booking import booking_link
 from actions.channels import channel_name
+from actions.faq import latest_topic
 from actions.settings import get_settings
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
@@ -166,7 +167,7 @@ class ActionSubmitLead(Action):
     ) -> List[Dict[Text, Any]]:
         name = tracker.get_slot("lead_name")
         channel = channel_name(tracker)
-        topic = tracker.get_slot("last_topic")
+        topic = latest_topic(tracker)
         lead_store.save_lead(
             sender_id=tracker.sender_id,
             name=name,

@@ -55,5 +55,5 @@ def tracker_before_action(
         paused=False,
         followup_action=None,
         active_loop=active_loop,
-        latest_action_name=events[-1].get("name"),
+        latest_action_name=events[-1].get("name") if events else None,
     )

@@ -23,15 +23,17 @@ def texts(messages):
 @pytest.mark.parametrize("question, expected", FAQ_QUESTIONS.items())
 def test_faq_answers_from_the_guide(assistant, sender, question, expected):
     reply = texts(assistant.say(sender, question))
-    assert expected in reply[0]
+    assert expected in reply[1]  # after the disclaimer that opens a conversation
 
 
-def test_answer_then_disclaimer_once_then_assessment_offer(assistant, sender):
+def test_disclaimer_once_then_answer_then_assessment_offer(assistant, sender):
     first = assistant.say(sender, "how much does it cost?")
-    assert "not medical advice" in first[1]["text"]
+    assert "not medical advice" in first[0]["text"]
+    assert "$3,000 to $10,000" in first[1]["text"]
     assert first[-1]["text"] == "Would you like to book a free assessment with the clinic?"
     assert [b["payload"] for b in first[-1]["buttons"]] == ["/affirm", "/deny"]
     second = texts(assistant.say(sender, "does it hurt"))
+    assert "local anesthesia" in second[0]
     assert not any("not medical advice" in t for t in second)
 
 
@@ -46,8 +48,8 @@ def test_yes_after_the_offer_gives_the_booking_link_with_tracking(assistant, sen
 
 def test_booking_request_gets_the_link(assistant, sender):
     reply = texts(assistant.say(sender, "i want to book a consultation"))
-    assert "https://www.yourhairclinic.com/?" in reply[0]
-    assert "utm_content=direct" in reply[0]
+    assert "https://www.yourhairclinic.com/?" in reply[1]
+    assert "utm_content=direct" in reply[1]
 
 
 def test_call_back_request_with_an_faq_in_the_middle(assistant, sender, clinic_webhook):
@@ -90,7 +92,7 @@ def test_call_back_can_be_cancelled(assistant, sender):
 
 def test_handoff_gives_phone_and_email(assistant, sender):
     reply = texts(assistant.say(sender, "i want to speak to a human"))
-    assert "+1 555-010-0199" in reply[0] and "info@yourhairclinic.com" in reply[0]
+    assert "+1 555-010-0199" in reply[-1] and "info@yourhairclinic.com" in reply[-1]
 
 
 def test_urgent_symptoms_get_911_and_no_pitch(assistant, sender):
@@ -102,11 +104,12 @@ def test_urgent_symptoms_get_911_and_no_pitch(assistant, sender):
 def test_out_of_scope_and_gibberish_say_what_the_assistant_does(assistant, sender):
     for message in ["what's the weather like", "qwzx blorp fnag"]:
         reply = texts(assistant.say(sender, message))
-        assert "stem cell therapy for hair loss" in reply[0]
-        assert "book a free assessment" in reply[0]
+        assert "stem cell therapy for hair loss" in reply[-1]
+        assert "book a free assessment" in reply[-1]
 
 
 def test_greeting_and_bot_challenge(assistant, sender):
-    assert "virtual assistant" in texts(assistant.say(sender, "hi"))[0]
+    greeting = texts(assistant.say(sender, "hi"))
+    assert "not medical advice" in greeting[0] and "virtual assistant" in greeting[1]
     reply = texts(assistant.say(sender, "are you a bot"))
     assert "not a person" in reply[0] and "not medical advice" in reply[1]

@@ -24,7 +24,8 @@ def phone(n):
 
 def test_cost_question_gets_plain_short_texts(sms):
     texts = sms.text(phone(1), "how much does it cost?")
-    assert "$3,000 to $10,000" in texts[0]
+    assert "not medical advice" in texts[0]
+    assert any("$3,000 to $10,000" in t for t in texts)
     assert all(len(t) <= 320 for t in texts)
     assert not any(re.search(r"\*\*|\[.+\]\(", t) for t in texts)
     # The offer's buttons became numbered options.
@@ -67,7 +68,7 @@ def test_stop_silences_the_number_until_start(sms):
     assert sms.text(phone(5), "how much does it cost?") == []
     assert sms.text(phone(5), "Unsubscribe") == []
     assert "subscribed again" in sms.text(phone(5), "start")[0]
-    assert "$3,000 to $10,000" in sms.text(phone(5), "how much does it cost?")[0]
+    assert "$3,000 to $10,000" in "\n".join(sms.text(phone(5), "how much does it cost?"))
 
 
 def test_message_without_body_gets_a_polite_reply(sms):
@@ -95,4 +96,4 @@ def test_phone_numbers_never_stored_or_logged_in_clear(sms, assistant):
 def test_long_answers_are_split_at_sentences(sms):
     texts = sms.text(phone(8), "what causes hair loss")
     assert len(texts) >= 2 and all(len(t) <= 320 for t in texts)
-    assert texts[0].rstrip().endswith((".", "?", "!", ")"))
+    assert all(t.rstrip().endswith((".", "?", "!", ")", "number.")) for t in texts)

@@ -69,9 +69,9 @@ def test_visitor_asks_cost_books_reloads_and_stays_safe(browser, assistant):
     visitor = Visitor(browser, assistant.page_url)
     page = visitor.page
     visitor.open_chat()
-    greeting = page.locator(".rw-response")
-    expect(greeting.first).to_contain_text("virtual assistant")
-    expect(greeting.nth(1)).to_contain_text("not medical advice")
+    opening = page.locator(".rw-response")
+    expect(opening.first).to_contain_text("not medical advice")
+    expect(opening.nth(1)).to_contain_text("virtual assistant")
 
     visitor.say("how much does it cost?")
     expect(page.locator(".rw-response", has_text="$3,000 to $10,000")).to_be_visible()
@@ -117,7 +117,7 @@ def test_widget_fits_a_phone_screen(browser, assistant):
         viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True,
     )
     visitor.open_chat()
-    expect(visitor.page.locator(".rw-response").first).to_contain_text("virtual assistant")
+    expect(visitor.page.locator(".rw-response").nth(1)).to_contain_text("virtual assistant")
     box = visitor.page.locator(".rw-conversation-container").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375
     visitor.screenshot("widget-phone")

@@ -68,7 +68,7 @@ def test_booking_url_comes_from_configuration(domain, monkeypatch):
 def test_handoff_gives_configured_phone_and_email(domain, monkeypatch):
     monkeypatch.setenv("CLINIC_PHONE", "+1 212 555 0142")
     monkeypatch.setenv("CLINIC_EMAIL", "care@clinic.example")
-    tracker = tracker_before_action("faq_cost", "action_faq_followup")
+    tracker = tracker_before_action("faq_cost", "utter_offer_assessment")
     dispatcher = CollectingDispatcher()
     ActionHumanHandoff().run(dispatcher, tracker, domain)
     text = dispatcher.messages[0]["text"]

@@ -1,7 +1,7 @@
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerLocations, ActionFaqFollowup
+from actions.faq import ActionAnswerLocations, ActionSessionStart, latest_topic
 from tests.trackers import tracker_before_action
 
 
@@ -11,36 +11,22 @@ def run(action, tracker, domain):
     return dispatcher.messages, events
 
 
-def test_first_answer_shows_disclaimer_and_remembers_topic(domain):
-    tracker = tracker_before_action("faq_cost", "action_faq_followup")
-    messages, events = run(ActionFaqFollowup(), tracker, domain)
+def test_session_starts_with_the_disclaimer(domain):
+    tracker = tracker_before_action("faq_cost", "action_session_start")
+    messages, events = run(ActionSessionStart(), tracker, domain)
     assert [m["response"] for m in messages] == ["utter_disclaimer"]
-    assert SlotSet("last_topic", "cost") in events
+    assert events == [SessionStarted(), ActionExecuted("action_listen")]
 
 
-def test_disclaimer_is_not_repeated_in_the_same_conversation(domain):
-    # In the lead_form recording the visitor asks "does it hurt" after a
-    # disclaimer-free booking; a second answer must not show it again.
-    tracker = tracker_before_action("lead_form", "action_faq_followup")
-    first, _ = run(ActionFaqFollowup(), tracker, domain)
-    assert [m["response"] for m in first] == ["utter_disclaimer"]
-    tracker.events.append(
-        {"event": "bot", "text": "(General information only...)",
-         "metadata": {"utter_action": "utter_disclaimer"}}
-    )
-    second, events = run(ActionFaqFollowup(), tracker, domain)
-    assert second == []
-    assert SlotSet("last_topic", "pain") in events
+def test_latest_topic_is_the_last_faq_asked_in_this_session():
+    tracker = tracker_before_action("lead_form", "action_submit_lead")
+    assert latest_topic(tracker) == "pain"  # "does it hurt", asked mid-form
+    assert latest_topic(tracker_before_action("booking_after_cost", "action_booking_link")) == "cost"
 
 
-def test_disclaimer_shown_again_in_a_new_session(domain):
-    tracker = tracker_before_action("lead_form", "action_faq_followup")
-    tracker.events.append(
-        {"event": "bot", "metadata": {"utter_action": "utter_disclaimer"}}
-    )
-    tracker.events.append({"event": "session_started"})
-    messages, _ = run(ActionFaqFollowup(), tracker, domain)
-    assert [m["response"] for m in messages] == ["utter_disclaimer"]
+def test_no_topic_when_the_visitor_booked_straight_away():
+    tracker = tracker_before_action("lead_form", "action_booking_link")
+    assert latest_topic(tracker) is None
 
 
 def test_locations_without_configured_clinics_points_to_website(domain):

@@ -53,6 +53,7 @@ def test_city_prefixes_are_dropped():
 def test_validation_explains_a_bad_contact(domain):
     # The form's 4th run validates the contact the visitor just typed.
     tracker = tracker_before_action("lead_form", "lead_form", nth=4)
+    assert tracker.latest_message["text"] == "jane@example.com"
     dispatcher = CollectingDispatcher()
     result = ValidateLeadForm().validate_lead_contact("call me", dispatcher, tracker, domain)
     assert result == {"lead_contact": None}
@@ -62,6 +63,7 @@ def test_validation_explains_a_bad_contact(domain):
 def test_contact_question_uses_the_name(domain):
     # The form's 3rd run asks for the contact again after an FAQ answer.
     tracker = tracker_before_action("lead_form", "lead_form", nth=3)
+    assert tracker.get_slot("lead_name") == "Jane Doe"
     dispatcher = CollectingDispatcher()
     AskLeadContact().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["text"].startswith("Thanks, Jane Doe.")

@@ -1,0 +1,337 @@
+"""`make bench`: our configuration against Rasa's stock recipe, side by side.
+
+For each configuration, on the same data and machine, in one run:
+training time from clean, held-out NLU quality, cold start (process start to
+the first answered REST message), REST latency (p50/p95/p99) and throughput at
+1, 10 and 50 concurrent users with the action server in the loop, and the peak
+RSS of the Rasa server and the action server. Load comes from an asyncio
+client on loopback, bounded in time.
+
+Writes benchmarks/results.json and benchmarks/README.md.
+"""
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.servers import free_port, wait_until_up  # noqa: E402
+
+BIN = Path(sys.executable).parent
+OUT = ROOT / "benchmarks"
+CONFIGS = {"ours": ROOT / "config.yml", "stock": OUT / "stock_config.yml"}
+TRAINING_DATA = ["data/nlu", "data/stories", "data/rules"]
+HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+
+# One visitor's conversation: FAQ questions and booking turns; "yes" after an
+# answer and "book ..." run the booking action on the action server.
+SCRIPT = [
+    "hi",
+    "how much does it cost?",
+    "does it hurt",
+    "yes",
+    "no thanks",
+    "is it fda approved",
+    "when will i see results",
+    "what are the risks",
+    "i want to book a consultation",
+    "no",
+    "thanks",
+]
+USER_LEVELS = [1, 10, 50]
+
+
+def log(message: str) -> None:
+    print(f"[bench {dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def env_for(workdir: Path, rasa_port: int, action_port: int) -> Dict[str, str]:
+    return {
+        **os.environ,
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TRACKER_DB_URL": f"sqlite:///{workdir}/tracker.db",
+        "LEADS_DB_URL": f"sqlite:///{workdir}/leads.db",
+        # A fresh cache: training time is measured from clean.
+        "RASA_CACHE_DIRECTORY": str(workdir / "cache"),
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+
+
+def launch(args: List[str], env: Dict[str, str], log_file: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.launch", *args], cwd=ROOT, env=env,
+        stdout=log_file.open("wb"), stderr=subprocess.STDOUT,
+    )
+
+
+def peak_rss_mb(pid: int) -> Optional[float]:
+    """VmHWM: the process's peak resident set size so far."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def percentile(values: List[float], q: float) -> Optional[float]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[index] * 1000, 1)
+
+
+async def run_load(url: str, users: int, seconds: float, tag: str) -> Dict[str, object]:
+    """`users` visitors talking at once for `seconds`; each starts a new
+    conversation whenever it finishes the script."""
+    latencies: List[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+    timeout = aiohttp.ClientTimeout(total=30)
+
+    async def visitor(n: int) -> None:
+        nonlocal errors
+        conversation = 0
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            while time.monotonic() < deadline:
+                sender = f"bench-{tag}-{users}-{n}-{conversation}"
+                conversation += 1
+                for message in SCRIPT:
+                    if time.monotonic() >= deadline:
+                        return
+                    started = time.monotonic()
+                    try:
+                        async with session.post(
+                            f"{url}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": message},
+                        ) as response:
+                            body = await response.json()
+                            if response.status != 200 or not body:
+                                errors += 1
+                                continue
+                    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                        errors += 1
+                        continue
+                    latencies.append(time.monotonic() - started)
+
+    started = time.monotonic()
+    await asyncio.gather(*(visitor(n) for n in range(users)))
+    elapsed = time.monotonic() - started
+    return {
+        "users": users,
+        "seconds": round(elapsed, 1),
+        "messages": len(latencies),
+        "errors": errors,
+        "throughput_msg_s": round(len(latencies) / elapsed, 2),
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+    }
+
+
+def bench_config(name: str, config: Path, workdir: Path, seconds: float) -> Dict[str, object]:
+    workdir.mkdir(parents=True)
+    result: Dict[str, object] = {"config": str(config.relative_to(ROOT))}
+    rasa_port, action_port = free_port(), free_port()
+    env = env_for(workdir, rasa_port, action_port)
+    config_copy = workdir / "config.yml"
+    shutil.copy(config, config_copy)
+
+    log(f"{name}: training from clean")
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "bot.launch", str(BIN / "rasa"), "train",
+         "--config", str(config_copy), "--domain", "domain.yml", "--data", *TRAINING_DATA,
+         "--out", str(workdir / "models"), "--fixed-model-name", name],
+        cwd=ROOT, env=env, check=True,
+        stdout=(workdir / "train.log").open("wb"), stderr=subprocess.STDOUT,
+    )
+    result["train_seconds"] = round(time.monotonic() - started, 1)
+    model = workdir / "models" / f"{name}.tar.gz"
+    log(f"{name}: trained in {result['train_seconds']} s")
+
+    log(f"{name}: held-out NLU evaluation")
+    report_file = workdir / "nlu.json"
+    subprocess.run(
+        [sys.executable, "-m", "bot.nlu_eval", str(model), str(HOLDOUT), str(report_file)],
+        cwd=ROOT, env=env, check=True,
+        stdout=(workdir / "nlu.log").open("wb"), stderr=subprocess.STDOUT,
+    )
+    report = json.loads(report_file.read_text())
+    result["nlu"] = {
+        "intent_accuracy": round(report["intent_accuracy"], 4),
+        "macro_f1": round(report["macro_f1"], 4),
+        "response_selector_accuracy": None,  # neither assistant uses retrieval intents
+    }
+    log(f"{name}: intent accuracy {result['nlu']['intent_accuracy']}")
+
+    actions = launch(
+        [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        env, workdir / "actions.log",
+    )
+    wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, workdir / "actions.log")
+    url = f"http://127.0.0.1:{rasa_port}"
+    started = time.monotonic()
+    rasa = launch(
+        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
+        env, workdir / "rasa.log",
+    )
+    try:
+        log(f"{name}: cold start")
+        while True:
+            if rasa.poll() is not None:
+                raise RuntimeError((workdir / "rasa.log").read_text()[-3000:])
+            try:
+                answer = requests.post(
+                    f"{url}/webhooks/rest/webhook",
+                    json={"sender": "cold-start", "message": "how much does it cost?"},
+                    timeout=30,
+                )
+                if answer.ok and answer.json():
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        result["cold_start_seconds"] = round(time.monotonic() - started, 1)
+        log(f"{name}: first answer after {result['cold_start_seconds']} s")
+
+        asyncio.run(run_load(url, 2, 3, f"{name}-warmup"))
+        result["load"] = {}
+        for users in USER_LEVELS:
+            log(f"{name}: {users} concurrent user(s) for {seconds:.0f} s")
+            level = asyncio.run(run_load(url, users, seconds, name))
+            result["load"][str(users)] = level
+            log(f"{name}:   {level['throughput_msg_s']} msg/s, p50 {level['p50_ms']} ms, "
+                f"p95 {level['p95_ms']} ms, errors {level['errors']}")
+        result["peak_rss_mb"] = {"rasa_server": peak_rss_mb(rasa.pid),
+                                 "action_server": peak_rss_mb(actions.pid)}
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return result
+
+
+def ratio(ours: Optional[float], stock: Optional[float]) -> Optional[float]:
+    return round(ours / stock, 3) if ours is not None and stock else None
+
+
+def compare(results: Dict[str, Dict]) -> Dict[str, Dict[str, object]]:
+    ours, stock = results["ours"], results["stock"]
+    rows = {
+        "intent_accuracy": (ours["nlu"]["intent_accuracy"], stock["nlu"]["intent_accuracy"]),
+        "macro_f1": (ours["nlu"]["macro_f1"], stock["nlu"]["macro_f1"]),
+        "train_seconds": (ours["train_seconds"], stock["train_seconds"]),
+        "cold_start_seconds": (ours["cold_start_seconds"], stock["cold_start_seconds"]),
+    }
+    for users in USER_LEVELS:
+        for key in ("p50_ms", "p95_ms", "p99_ms", "throughput_msg_s", "errors"):
+            rows[f"{key}@{users}"] = (ours["load"][str(users)][key], stock["load"][str(users)][key])
+    for proc in ("rasa_server", "action_server"):
+        rows[f"peak_rss_mb_{proc}"] = (ours["peak_rss_mb"][proc], stock["peak_rss_mb"][proc])
+    return {k: {"ours": o, "stock": s, "ratio": ratio(o, s)} for k, (o, s) in rows.items()}
+
+
+def targets(table: Dict[str, Dict[str, object]]) -> List[Dict[str, object]]:
+    t = table
+    checks = [
+        ("Held-out intent accuracy >= 0.95 and not below stock",
+         t["intent_accuracy"]["ours"] >= 0.95 and t["intent_accuracy"]["ours"] >= t["intent_accuracy"]["stock"],
+         f"{t['intent_accuracy']['ours']} vs {t['intent_accuracy']['stock']}"),
+        ("Throughput at 10 users >= 3x stock", (t["throughput_msg_s@10"]["ratio"] or 0) >= 3,
+         f"{t['throughput_msg_s@10']['ratio']}x"),
+        ("p50 latency, 1 user <= 1/3 of stock", (t["p50_ms@1"]["ratio"] or 9) <= 1 / 3,
+         f"{t['p50_ms@1']['ratio']}"),
+        ("p95 latency at 10 users <= 250 ms", (t["p95_ms@10"]["ours"] or 1e9) <= 250,
+         f"{t['p95_ms@10']['ours']} ms"),
+        ("Cold start <= 1/4 of stock", (t["cold_start_seconds"]["ratio"] or 9) <= 0.25,
+         f"{t['cold_start_seconds']['ratio']}"),
+        ("Training time <= 1/2 of stock", (t["train_seconds"]["ratio"] or 9) <= 0.5,
+         f"{t['train_seconds']['ratio']}"),
+        ("Peak Rasa server RSS <= 700 MB", (t["peak_rss_mb_rasa_server"]["ours"] or 1e9) <= 700,
+         f"{t['peak_rss_mb_rasa_server']['ours']} MB"),
+    ]
+    return [{"target": name, "met": bool(ok), "measured": measured} for name, ok, measured in checks]
+
+
+def write_readme(data: Dict[str, object], command: str) -> None:
+    table = data["comparison"]
+    lines = [
+        "# Benchmarks: our configuration against Rasa's stock recipe",
+        "",
+        f"Made by `{command}` on {data['machine']['date']}, "
+        f"{data['machine']['cores']} cores, Python {data['machine']['python']}, "
+        f"Rasa {data['machine']['rasa']}. Both configurations ran in the same run, "
+        "on the same data and machine; raw numbers in `results.json`. "
+        f"Each load level ran {data['seconds_per_level']:.0f} s of the conversation "
+        "mix in `bench.py` (FAQ questions and booking turns, action server in the loop).",
+        "",
+        "| measure | ours | stock | ours/stock |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for key, row in table.items():
+        lines.append(f"| {key} | {row['ours']} | {row['stock']} | {row['ratio']} |")
+    lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
+    for check in data["targets"]:
+        lines.append(f"| {check['target']} | {'yes' if check['met'] else 'NO'} | {check['measured']} |")
+    notes = OUT / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    (OUT / "README.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=20, help="duration of each load level")
+    parser.add_argument("--only", choices=sorted(CONFIGS), help="benchmark one configuration")
+    args = parser.parse_args()
+    import rasa
+
+    names = [args.only] if args.only else list(CONFIGS)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        for name in names:
+            results[name] = bench_config(name, CONFIGS[name], Path(tmp) / name, args.seconds)
+    data: Dict[str, object] = {
+        "machine": {
+            "cores": os.cpu_count(),
+            "date": dt.date.today().isoformat(),
+            "python": platform.python_version(),
+            "rasa": rasa.__version__,
+        },
+        "seconds_per_level": args.seconds,
+        "results": results,
+    }
+    if len(results) == 2:
+        data["comparison"] = compare(results)
+        data["targets"] = targets(data["comparison"])
+        write_readme(data, "make bench")
+    (OUT / "results.json").write_text(json.dumps(data, indent=1) + "\n")
+    log("wrote benchmarks/results.json and benchmarks/README.md")
+
+
+if __name__ == "__main__":
+    main()
