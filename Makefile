@@ -31,8 +31,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install spacy web browser train run actions shell validate test \
-	test-unit test-e2e retry-leads lock clean bench
+.PHONY: help install spacy web browser services train run actions shell validate test \
+	test-unit test-e2e retry-leads forget purge lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -41,6 +41,8 @@ help:
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make retry-leads  send stored call-back requests to the clinic webhook"
+	@echo "make forget WHO=...  delete one person's conversations and leads"
+	@echo "make purge      delete conversations and leads older than RETENTION_DAYS"
 	@echo "make bench      measure ours vs stock Rasa: benchmarks/README.md"
 	@echo "make lock       rewrite constraints.txt from the working .venv"
 
@@ -66,12 +68,17 @@ $(WEBCHAT): bot/web/package.json bot/web/package-lock.json
 	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian packages the tests need: Chromium (the widget's browser test),
+# PostgreSQL and Redis (the scale-out test starts its own servers).
+SYSTEM_PACKAGES := chromium postgresql redis-server
+services: $(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster
+
 browser: $(CHROMIUM)
 
-$(CHROMIUM):
-	@command -v apt-get >/dev/null || { echo "Install Chromium (Debian package 'chromium') for the widget test"; exit 1; }
+$(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster:
+	@command -v apt-get >/dev/null || { echo "Install these Debian packages: $(SYSTEM_PACKAGES)"; exit 1; }
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES)
 
 # --- Model -------------------------------------------------------------------
 spacy: $(SPACY_MODEL)/meta.json
@@ -104,11 +111,21 @@ shell: $(MODEL)
 retry-leads: $(STAMP)
 	$(LAUNCH) $(PY) -m actions.lead_store retry
 
+# Privacy: `make forget WHO=+12125550142` (or an email, or a conversation id)
+# deletes that person's conversations and leads; `make purge` deletes what is
+# older than RETENTION_DAYS (run it daily from cron).
+forget: $(STAMP)
+	@[ -n "$(WHO)" ] || { echo 'usage: make forget WHO=<phone, email or conversation id>'; exit 2; }
+	$(PY) -m bot.privacy forget "$(WHO)"
+
+purge: $(STAMP)
+	$(PY) -m bot.privacy purge
+
 # --- Test --------------------------------------------------------------------
 # Data checks and test stories first (fast, and they name the broken file),
 # then pytest: unit tests of the actions, grounding, the held-out NLU set and
 # conversations against the real servers.
-test: validate test-e2e $(WEBCHAT) $(CHROMIUM)
+test: validate test-e2e $(WEBCHAT) services
 	$(PY) -m pytest
 
 test-unit: $(STAMP)

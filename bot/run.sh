@@ -9,6 +9,15 @@ VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
 mkdir -p var
 
+# Fail fast, with what to fix, if the conversation store or Redis is down.
+"$VENV/bin/python" -m bot.preflight
+
+# The HTTP API (trackers, model) is only opened with a token.
+api_args=()
+if [ -n "${RASA_API_TOKEN:-}" ]; then
+    api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
+fi
+
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
@@ -36,5 +45,5 @@ pids+=($!)
 
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
-"$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" \
+"$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" "${api_args[@]}" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS

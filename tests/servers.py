@@ -65,7 +65,7 @@ class Assistant:
             "TF_CPP_MIN_LOG_LEVEL": "3",
             **(extra_env or {}),
         }
-        self.processes: List[subprocess.Popen] = []
+        self.processes: Dict[str, subprocess.Popen] = {}
 
     def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
         log = self.workdir / f"{name}.log"
@@ -73,38 +73,54 @@ class Assistant:
             [sys.executable, "-m", "bot.launch", *args],
             cwd=ROOT,
             env=self.env,
-            stdout=log.open("wb"),
+            stdout=log.open("ab"),
             stderr=subprocess.STDOUT,
         )
-        self.processes.append(process)
+        self.processes[name] = process
         return process
 
-    def start(self) -> "Assistant":
+    def start_actions(self) -> None:
         actions = self._spawn(
             "actions",
             [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
              "--port", str(self.action_port)],
         )
-        web = self._spawn("web", [sys.executable, "-m", "bot.web_server"])
+        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
+
+    def start_rasa(self, extra_args: Optional[List[str]] = None) -> None:
+        # As bot/run.sh: the HTTP API only with a token.
+        if self.env.get("RASA_API_TOKEN"):
+            extra_args = [*(extra_args or []), "--enable-api", "--auth-token", self.env["RASA_API_TOKEN"]]
         rasa = self._spawn(
             "rasa",
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-             "--cors", self.page_url],
+             "--cors", self.page_url, *(extra_args or [])],
         )
-        wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
-        wait_until_up(f"{self.page_url}/", web, self.workdir / "web.log")
         wait_until_up(f"{self.url}/", rasa, self.workdir / "rasa.log")
+
+    def start(self, web: bool = True) -> "Assistant":
+        self.start_actions()
+        if web:
+            web_server = self._spawn("web", [sys.executable, "-m", "bot.web_server"])
+            wait_until_up(f"{self.page_url}/", web_server, self.workdir / "web.log")
+        self.start_rasa()
         return self
 
+    def stop_process(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for name in list(self.processes):
+            self.stop_process(name)
 
     def say(self, sender: str, message: str, timeout: float = 30) -> List[Dict]:
         response = requests.post(

@@ -1,4 +1,5 @@
 """Sends webhook requests exactly as Twilio does: form-encoded, signed."""
+import uuid
 from typing import Dict, List, Optional
 from xml.etree import ElementTree
 
@@ -12,16 +13,15 @@ class TwilioSender:
     def __init__(self, webhook_url: str, auth_token: str = DEV_AUTH_TOKEN) -> None:
         self.url = webhook_url
         self.validator = RequestValidator(auth_token)
-        self.count = 0
 
     def params(self, phone: str, body: Optional[str]) -> Dict[str, str]:
-        self.count += 1
+        sid = f"SM{uuid.uuid4().hex}"  # Twilio's ids: SM + 32 hex digits
         params = {
-            "ToCountry": "US", "ToState": "NY", "SmsMessageSid": f"SM{self.count:032d}",
-            "NumMedia": "0", "ToCity": "", "FromZip": "10001", "SmsSid": f"SM{self.count:032d}",
+            "ToCountry": "US", "ToState": "NY", "SmsMessageSid": sid,
+            "NumMedia": "0", "ToCity": "", "FromZip": "10001", "SmsSid": sid,
             "FromState": "NY", "SmsStatus": "received", "FromCity": "NEW YORK",
             "FromCountry": "US", "To": "+15550100199", "ToZip": "",
-            "NumSegments": "1", "MessageSid": f"SM{self.count:032d}",
+            "NumSegments": "1", "MessageSid": sid,
             "AccountSid": "AC00000000000000000000000000000000", "From": phone,
             "ApiVersion": "2010-04-01",
         }

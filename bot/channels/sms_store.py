@@ -1,7 +1,6 @@
-"""Who asked not to be texted (STOP), kept in the tracker's database.
-
-Keyed by the sender's hashed id, never the phone number, and shared by every
-Rasa server that uses the same database.
+"""SMS state kept in the tracker's database, shared by every Rasa server:
+who asked not to be texted (STOP), keyed by the sender's hashed id, never the
+phone number; and which Twilio messages were already handled (replays).
 """
 import datetime as dt
 import os
@@ -9,6 +8,7 @@ import threading
 from typing import Dict
 
 from sqlalchemy import Column, DateTime, String, create_engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import declarative_base
 
@@ -20,6 +20,13 @@ class SmsOptOut(Base):
 
     sender_id = Column(String(64), primary_key=True)
     opted_out_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow)
+
+
+class HandledMessage(Base):
+    __tablename__ = "sms_handled_messages"
+
+    message_sid = Column(String(64), primary_key=True)
+    handled_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow, index=True)
 
 
 _engines: Dict[str, Engine] = {}
@@ -50,3 +57,17 @@ def opt_in(sender_id: str) -> None:
 def is_opted_out(sender_id: str) -> bool:
     with _engine().connect() as db:
         return db.execute(select(SmsOptOut.sender_id).where(SmsOptOut.sender_id == sender_id)).first() is not None
+
+
+def first_time(message_sid: str) -> bool:
+    """Records a Twilio MessageSid; False if it was seen before."""
+    try:
+        with _engine().begin() as db:
+            db.execute(
+                HandledMessage.__table__.insert().values(
+                    message_sid=message_sid[:64], handled_at=dt.datetime.utcnow()
+                )
+            )
+        return True
+    except IntegrityError:
+        return False

@@ -23,9 +23,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-logger = logging.getLogger(__name__)
+from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text
 
-MAX_MESSAGE_CHARS = 5000
+logger = logging.getLogger(__name__)
 
 
 def parse_origins(value: Any) -> List[str]:
@@ -35,6 +35,14 @@ def parse_origins(value: Any) -> List[str]:
 
 
 class WebChatOutput(SocketIOOutput):
+    """Sends to the widget, counting what it sent."""
+
+    sent = 0
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
@@ -87,7 +95,7 @@ class WebChatInput(SocketIOInput):
             return True
 
         @sio.on("session_request", namespace=self.namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
             if not isinstance(session_id, str) or not 0 < len(session_id) <= 128:
                 session_id = uuid.uuid4().hex
@@ -98,26 +106,38 @@ class WebChatInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:
+            # Malformed events get an "error" event back and go no further.
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-                logger.debug("Ignored a malformed socket.io message.")
+                await sio.emit("error", {"error": "expected {message: string}"}, room=sid)
                 return
-            if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not isinstance(sender_id, str) or not sender_id:
-                    logger.debug("Ignored a socket.io message without session_id.")
-                    return
-            else:
-                sender_id = sid
-            metadata = data.get(self.metadata_key)
-            await on_new_message(
-                UserMessage(
-                    data["message"][:MAX_MESSAGE_CHARS],
-                    WebChatOutput(sio, self.bot_message_evt),
-                    sender_id,
-                    input_channel=self.name(),
-                    metadata=metadata if isinstance(metadata, dict) else {},
+            sender_id = data.get("session_id") if self.session_persistence else sid
+            if not isinstance(sender_id, str) or not 0 < len(sender_id) <= MAX_SENDER_CHARS:
+                await sio.emit("error", {"error": "missing or invalid session_id"}, room=sid)
+                return
+            text = clean_text(data["message"])
+            if len(data["message"]) > MAX_MESSAGE_CHARS or not text:
+                await sio.emit(
+                    "error",
+                    {"error": f"message must be 1 to {MAX_MESSAGE_CHARS} characters"},
+                    room=sid,
                 )
-            )
+                return
+            metadata = data.get(self.metadata_key)
+            output = WebChatOutput(sio, self.bot_message_evt)
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        sender_id,
+                        input_channel=self.name(),
+                        metadata=metadata if isinstance(metadata, dict) else {},
+                    )
+                )
+            except Exception:
+                logger.exception("Could not handle a socket.io message")
+            if not output.sent:
+                await output.send_text_message(sender_id, apology())
 
         return blueprint

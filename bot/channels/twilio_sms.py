@@ -5,7 +5,7 @@ What the stock connector lacks, and this one does:
 - every request's X-Twilio-Signature is checked against the auth token;
   missing or wrong: 403, and nothing reaches the assistant;
 - a request without `From` is a 400 with a reason, not a 500; one without
-  `Body` (a picture, say) gets a polite reply;
+  `Body` (a picture, say) gets a polite reply; a replayed MessageSid is a 409;
 - replies go back inline as TwiML in the webhook's answer, not through a
   blocking `requests` call inside the async server. That needs no outbound
   connection and no REST credentials, and Twilio delivers from the number the
@@ -33,13 +33,13 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import sms_format, sms_store
+from bot.channels.guard import MAX_MESSAGE_CHARS, apology, clean_text
 
 logger = logging.getLogger(__name__)
 
 OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 OPT_IN_WORDS = {"START", "UNSTOP"}
 HELP_WORDS = {"HELP", "INFO"}
-MAX_BODY_CHARS = 1600  # Twilio's own limit for one inbound message
 
 
 def sender_id_for(phone: str, key: str) -> str:
@@ -148,7 +148,12 @@ class TwilioSMSInput(InputChannel):
                 return response.json({"error": "missing From"}, status=400)
 
             sender_id = sender_id_for(phone, self.sender_hash_key)
-            body = " ".join(params.get("Body", "").split())[:MAX_BODY_CHARS]
+            message_sid = params.get("MessageSid", "")
+            if message_sid and not await asyncio.to_thread(sms_store.first_time, message_sid):
+                # A replayed request (or Twilio retrying one we answered):
+                # handled once already, so nothing reaches the assistant twice.
+                return response.json({"error": "duplicate MessageSid, already handled"}, status=409)
+            body = " ".join(clean_text(params.get("Body", "")).split())[:MAX_MESSAGE_CHARS]
             keyword = body.upper()
 
             if keyword in OPT_OUT_WORDS:
@@ -167,10 +172,13 @@ class TwilioSMSInput(InputChannel):
 
             text = await self._picked_option(request, sender_id, body)
             collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={})
-            )
-            rendered = [sms_format.render(m) for m in collector.messages]
-            return twiml(sms_format.pack([r for r in rendered if r]))
+            try:
+                await on_new_message(
+                    UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={})
+                )
+            except Exception:
+                logger.exception("Could not handle a text message")
+            rendered = [r for r in (sms_format.render(m) for m in collector.messages) if r]
+            return twiml(sms_format.pack(rendered or [apology()]))
 
         return webhook

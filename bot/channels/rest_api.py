@@ -1,0 +1,102 @@
+"""Rasa's REST channel (/webhooks/rest/webhook), strict about its input.
+
+Rasa 3.6.21's RestInput answers a JSON array or a `null` body with HTTP 500
+and passes any type through. This one answers every malformed request with a
+4xx and a reason, and the assistant only ever sees a clean text message.
+When a turn produces no reply at all (an action failed because the action
+server is down, say), the visitor gets an apology instead of silence.
+"""
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text
+
+logger = logging.getLogger(__name__)
+
+
+class BadRequest(Exception):
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+def parse_body(raw: bytes) -> Dict[str, Any]:
+    """The request body as {"sender", "message", "metadata"}, or BadRequest."""
+    if len(raw) > 4 * MAX_MESSAGE_CHARS + 4096:
+        raise BadRequest(f"request too large (a message has at most {MAX_MESSAGE_CHARS} characters)", 413)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise BadRequest(f"body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise BadRequest('body must be a JSON object: {"sender": "...", "message": "..."}')
+    sender = body.get("sender", "default")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise BadRequest(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if "message" not in body:
+        raise BadRequest("missing 'message'")
+    message = body["message"]
+    if not isinstance(message, str):
+        raise BadRequest("'message' must be a string")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise BadRequest(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
+    message = clean_text(message)
+    if not message:
+        raise BadRequest("'message' is empty")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest("'metadata' must be a JSON object")
+    return {"sender": sender.strip(), "message": message, "metadata": metadata or {}}
+
+
+class RestChannel(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
+    ) -> Blueprint:
+        webhook = Blueprint("rest_channel_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = parse_body(request.body or b"")
+            except BadRequest as bad:
+                return response.json({"error": bad.reason}, status=bad.status)
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        body["message"],
+                        collector,
+                        body["sender"],
+                        input_channel=self.name(),
+                        metadata=body["metadata"],
+                    )
+                )
+            except Exception:  # a store or lock outage, not the visitor's fault
+                logger.exception("Could not handle a REST message")
+                return response.json(
+                    {"error": "the assistant is temporarily unavailable, please retry"},
+                    status=503,
+                )
+            messages = collector.messages or [
+                {"recipient_id": body["sender"], "text": apology()}
+            ]
+            return response.json(messages)
+
+        return webhook

@@ -1,0 +1,69 @@
+"""Checks, before the Rasa server starts, that its stores can be reached.
+
+Rasa's SQL tracker store retries an unreachable database forever, so a wrong
+TRACKER_DB_URL would leave `make run` hanging with no word of what is wrong.
+This fails fast instead, says what to fix, and exits non-zero.
+
+Usage: python -m bot.preflight
+"""
+import os
+import socket
+import sys
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+TIMEOUT_SECONDS = 5
+
+
+def check_tracker_store(url: str) -> None:
+    parsed = make_url(url)
+    connect_args = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = TIMEOUT_SECONDS
+    elif parsed.get_backend_name() == "sqlite" and parsed.database:
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+    engine = create_engine(url, connect_args=connect_args)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+
+
+def check_redis(host: str, port: int) -> None:
+    with socket.create_connection((host, port), timeout=TIMEOUT_SECONDS) as sock:
+        sock.sendall(b"PING\r\n")
+        if not sock.recv(64).startswith((b"+PONG", b"-NOAUTH")):
+            raise ConnectionError("no PONG")
+
+
+def main() -> int:
+    problems = []
+    url = os.environ["TRACKER_DB_URL"]
+    try:
+        check_tracker_store(url)
+    except Exception as error:  # any driver error means the same to the user
+        safe = make_url(url).render_as_string(hide_password=True)
+        problems.append(
+            f"Cannot reach the conversation database {safe}: {error.__class__.__name__}: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
+            "  Fix TRACKER_DB_URL (environment or bot/defaults.env), or start the database."
+        )
+    if os.environ.get("LOCK_STORE_TYPE") == "redis":
+        host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])
+        try:
+            check_redis(host, port)
+        except OSError as error:
+            problems.append(
+                f"Cannot reach Redis at {host}:{port}: {error}\n"
+                "  Fix REDIS_HOST/REDIS_PORT, start Redis, or set LOCK_STORE_TYPE=in_memory "
+                "on a single server."
+            )
+    for problem in problems:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 2 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Privacy requests and retention: forget a person, purge old data.
+
+Conversations live in Rasa's tracker store (the `events` table at
+TRACKER_DB_URL); call-back requests in the actions' lead database
+(LEADS_DB_URL). Both are plain SQL, so this works on SQLite and PostgreSQL.
+
+Usage:
+  python -m bot.privacy forget WHO     # phone number, email or conversation id
+  python -m bot.privacy purge [DAYS]   # default: RETENTION_DAYS
+"""
+import os
+import re
+import sys
+import time
+from typing import Dict, Iterable, List, Set
+
+from sqlalchemy import bindparam, create_engine, inspect, text
+
+from bot.channels.twilio_sms import sender_id_for
+
+
+def _e164(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    if len(digits) == 10:  # a US number written without the country code
+        digits = "1" + digits
+    return "+" + digits
+
+
+def _contacts(who: str) -> Set[str]:
+    """How a lead may have stored this person's contact (see actions/leads.py)."""
+    who = who.strip()
+    if "@" in who:
+        return {who.lower()}
+    digits = re.sub(r"\D", "", who)
+    return {digits, "+" + digits, digits[1:] if len(digits) == 11 else digits, _e164(who)}
+
+
+def _sender_ids(who: str) -> Set[str]:
+    ids = {who.strip()}
+    if "@" not in who and len(re.sub(r"\D", "", who)) >= 10:
+        key = os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
+        ids.add(sender_id_for(_e164(who), key))
+    return ids
+
+
+def _has_table(engine, name: str) -> bool:
+    return inspect(engine).has_table(name)
+
+
+def _delete_conversations(sender_ids: Iterable[str]) -> int:
+    ids = sorted(set(sender_ids))
+    engine = create_engine(os.environ["TRACKER_DB_URL"])
+    if not ids or not _has_table(engine, "events"):
+        return 0
+    statement = text("DELETE FROM events WHERE sender_id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    with engine.begin() as db:
+        return db.execute(statement, {"ids": ids}).rowcount
+
+
+def forget(who: str) -> Dict[str, int]:
+    sender_ids = _sender_ids(who)
+    leads = 0
+    engine = create_engine(os.environ["LEADS_DB_URL"])
+    if _has_table(engine, "leads"):
+        match = text(
+            "SELECT id, sender_id FROM leads WHERE contact IN :contacts OR sender_id IN :ids"
+        ).bindparams(bindparam("contacts", expanding=True), bindparam("ids", expanding=True))
+        with engine.begin() as db:
+            rows = db.execute(match, {"contacts": sorted(_contacts(who)), "ids": sorted(sender_ids)}).all()
+            sender_ids |= {row.sender_id for row in rows}
+            if rows:
+                remove = text("DELETE FROM leads WHERE id IN :lead_ids").bindparams(
+                    bindparam("lead_ids", expanding=True)
+                )
+                leads = db.execute(remove, {"lead_ids": [row.id for row in rows]}).rowcount
+    return {"conversation_events": _delete_conversations(sender_ids), "leads": leads}
+
+
+def purge(days: float) -> Dict[str, int]:
+    cutoff = time.time() - days * 86400
+    tracker = create_engine(os.environ["TRACKER_DB_URL"])
+    stale: List[str] = []
+    if _has_table(tracker, "events"):
+        with tracker.connect() as db:
+            stale = [row[0] for row in db.execute(text(
+                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+            ), {"cutoff": cutoff})]
+    leads = 0
+    engine = create_engine(os.environ["LEADS_DB_URL"])
+    if _has_table(engine, "leads"):
+        import datetime as dt
+
+        with engine.begin() as db:
+            leads = db.execute(
+                text("DELETE FROM leads WHERE created_at < :cutoff"),
+                {"cutoff": dt.datetime.utcfromtimestamp(cutoff)},
+            ).rowcount
+    return {"conversations": len(stale), "conversation_events": _delete_conversations(stale),
+            "leads": leads}
+
+
+def main(argv: List[str]) -> int:
+    from bot.env import load_defaults
+
+    load_defaults()
+    if len(argv) == 3 and argv[1] == "forget" and argv[2].strip():
+        print(f"forgotten: {forget(argv[2])}")
+        return 0
+    if len(argv) in (2, 3) and argv[1] == "purge":
+        days = float(argv[2]) if len(argv) == 3 else float(os.environ["RETENTION_DAYS"])
+        print(f"purged data older than {days:g} days: {purge(days)}")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

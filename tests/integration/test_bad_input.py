@@ -1,0 +1,215 @@
+"""Bad input on every way in: a clear 4xx with a reason or a normal reply,
+never a 5xx, and the server answers the next normal message."""
+import asyncio
+import json
+
+import pytest
+import requests
+import socketio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.twilio_client import TwilioSender, replies
+
+ODD_MESSAGES = [
+    "\x00\x01\x02 how much \x07does it cost\x1b?",       # control characters
+    "💇‍♀️💸 how much?? 🙏🏽",                              # emoji
+    "כמה זה עולה? \u202eتكلفة العلاج\u202c",             # right-to-left text
+    "<script>alert(1)</script><img src=x onerror=alert(2)>",
+    "'; DROP TABLE events; --",
+    "\" OR 1=1; DELETE FROM leads WHERE ''='",
+    "Robert'); DROP TABLE leads;--",
+]
+
+
+def rest(assistant, body, content_type="application/json"):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return requests.post(
+        f"{assistant.url}/webhooks/rest/webhook", data=data,
+        headers={"Content-Type": content_type}, timeout=30,
+    )
+
+
+def still_answers(assistant, sender="after-bad-input"):
+    reply = rest(assistant, {"sender": sender, "message": "how much does it cost?"})
+    assert reply.status_code == 200
+    assert any("$3,000 to $10,000" in m.get("text", "") for m in reply.json())
+
+
+@pytest.mark.parametrize(
+    "body, status, reason",
+    [
+        ({"sender": "a", "message": ""}, 400, "empty"),
+        ({"sender": "a", "message": "   \n\t "}, 400, "empty"),
+        ({"sender": "a", "message": "a" * 100_000}, 413, "at most 2000 characters"),
+        (b'{"sender": "a", "message": "hi"', 400, "not valid JSON"),
+        (b"\xff\xfe garbage", 400, "not valid JSON"),
+        (b"null", 400, "JSON object"),
+        (b'[{"sender": "a", "message": "hi"}]', 400, "JSON object"),
+        (b'"just a string"', 400, "JSON object"),
+        ({"sender": "a"}, 400, "missing 'message'"),
+        ({"message": 42, "sender": "a"}, 400, "must be a string"),
+        ({"message": ["hi"], "sender": "a"}, 400, "must be a string"),
+        ({"message": None, "sender": "a"}, 400, "must be a string"),
+        ({"message": "hi", "sender": 7}, 400, "'sender'"),
+        ({"message": "hi", "sender": ""}, 400, "'sender'"),
+        ({"message": "hi", "sender": "x" * 500}, 400, "'sender'"),
+        ({"message": "hi", "sender": "a", "metadata": "nope"}, 400, "'metadata'"),
+    ],
+)
+def test_rest_rejects_malformed_requests_with_a_reason(assistant, body, status, reason):
+    response = rest(assistant, body)
+    assert response.status_code == status
+    assert reason in response.json()["error"]
+    still_answers(assistant)
+
+
+def test_rest_wrong_content_type(assistant):
+    form = rest(assistant, "sender=a&message=hi", "application/x-www-form-urlencoded")
+    assert form.status_code == 400 and "JSON" in form.json()["error"]
+    # curl -d sends JSON with a form content type; the JSON is what counts.
+    curl = rest(assistant, json.dumps({"sender": "c", "message": "hi"}), "application/x-www-form-urlencoded")
+    assert curl.status_code == 200 and curl.json()
+
+
+@pytest.mark.parametrize("message", ODD_MESSAGES)
+def test_rest_odd_messages_get_a_polite_reply(assistant, message):
+    response = rest(assistant, {"sender": "odd", "message": message})
+    assert response.status_code == 200
+    texts = [m.get("text", "") for m in response.json()]
+    assert texts and all(texts)
+    still_answers(assistant)
+
+
+def test_tables_survive_sql_injection_strings(assistant):
+    for message in ODD_MESSAGES:
+        rest(assistant, {"sender": message[:100], "message": message})
+    still_answers(assistant, sender="'; DROP TABLE events; --")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
+            lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+            max_leaves=10,
+        ).map(lambda value: json.dumps(value).encode()),
+        st.fixed_dictionaries(
+            {"sender": st.text(max_size=40), "message": st.text(max_size=300)},
+            optional={"metadata": st.dictionaries(st.text(max_size=5), st.integers(), max_size=3)},
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
+def test_rest_fuzz_never_5xx(assistant, body):
+    response = rest(assistant, body)
+    assert response.status_code < 500
+    if response.status_code == 200:
+        assert isinstance(response.json(), list) and response.json()
+    else:
+        assert response.json()["error"]
+
+
+async def socket_session(assistant, events, session_id="socket-bad-input"):
+    client = socketio.AsyncClient(reconnection=False)
+    received = []
+    errors = []
+    client.on("bot_uttered", lambda data: received.append(data))
+    client.on("error", lambda data: errors.append(data))
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda data: confirmed.set())
+    await client.connect(assistant.url, headers={"Origin": assistant.page_url}, transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    await asyncio.wait_for(confirmed.wait(), 10)
+    for event in events:
+        await client.emit("user_uttered", event)
+        await asyncio.sleep(0.3)
+    before = len(received)
+    await client.emit("user_uttered", {"message": "how much does it cost?", "session_id": session_id})
+    for _ in range(50):
+        if any("$3,000" in m.get("text", "") for m in received[before:]):
+            break
+        await asyncio.sleep(0.2)
+    await close(client)
+    return received, errors
+
+
+async def close(client):
+    """Ends a polling client at once. (disconnect() waits out the current long
+    poll, about 30 s; the websocket transport needs a newer aiohttp than
+    Rasa 3.6 allows.)"""
+    if client.eio.http:
+        await client.eio.http.close()
+
+
+def test_socketio_bad_events_get_errors_and_the_next_message_an_answer(assistant):
+    bad = [None, "just text", ["list"], {"message": 5, "session_id": "socket-bad-input"},
+           {"message": "", "session_id": "socket-bad-input"},
+           {"message": "a" * 100_000, "session_id": "socket-bad-input"},
+           {"message": "hi"}]
+    received, errors = asyncio.run(socket_session(assistant, bad))
+    assert len(errors) == len(bad)
+    assert any("$3,000 to $10,000" in m.get("text", "") for m in received)
+
+
+def test_socketio_odd_messages_get_replies(assistant):
+    odd = [{"message": m, "session_id": "socket-odd"} for m in ODD_MESSAGES]
+    received, errors = asyncio.run(socket_session(assistant, odd, "socket-odd"))
+    assert errors == [] and len(received) >= len(odd)
+
+
+def socketio_connect_packet(assistant, origin):
+    """Opens a socket.io session over engine.io's polling transport by hand and
+    returns the server's answer to the namespace CONNECT: "40..." accepted,
+    "44..." refused."""
+    base = f"{assistant.url}/socket.io/?EIO=4&transport=polling"
+    headers = {"Origin": origin}
+    handshake = requests.get(base, headers=headers, timeout=10).text
+    sid = json.loads(handshake[1:])["sid"]
+    requests.post(f"{base}&sid={sid}", data="40", headers=headers, timeout=10)
+    return requests.get(f"{base}&sid={sid}", headers=headers, timeout=10).text
+
+
+def test_socketio_refuses_other_origins(assistant):
+    assert socketio_connect_packet(assistant, assistant.page_url).startswith("40")
+    assert socketio_connect_packet(assistant, "https://evil.example").startswith("44")
+
+
+def test_rest_cors_only_for_configured_origins(assistant):
+    def preflight(origin):
+        return requests.options(
+            f"{assistant.url}/webhooks/rest/webhook",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10,
+        ).headers.get("Access-Control-Allow-Origin")
+    assert preflight(assistant.page_url) == assistant.page_url
+    assert preflight("https://evil.example") is None
+
+
+@pytest.fixture
+def sms(assistant):
+    return TwilioSender(f"{assistant.url}/webhooks/twilio/webhook")
+
+
+@pytest.mark.parametrize("message", ODD_MESSAGES + ["", "   ", "a" * 100_000])
+def test_twilio_odd_bodies_get_a_text_back(sms, message):
+    texts = sms.text("+12125550180", message)
+    assert texts and all(texts) and all(len(t) <= 320 for t in texts)
+
+
+def test_twilio_replayed_request_is_refused(sms, assistant):
+    params = sms.params("+12125550181", "how much does it cost?")
+    first = sms.post(params)
+    again = sms.post(params)
+    assert first.status_code == 200 and replies(first)
+    assert again.status_code == 409 and "duplicate" in again.json()["error"]
+
+
+def test_twilio_wrong_content_type_and_forgery(sms, assistant):
+    as_json = requests.post(sms.url, json={"From": "+12125550182", "Body": "hi"}, timeout=10)
+    assert as_json.status_code == 415
+    params = sms.params("+12125550182", "hi")
+    params["Body"] = "tampered after signing"
+    signature = sms.validator.compute_signature(sms.url, sms.params("+12125550182", "hi"))
+    assert sms.post(params, signature=signature).status_code == 403
+    still_answers(assistant)

@@ -1,0 +1,102 @@
+"""Faults a clinic's assistant meets unattended, each on real processes."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.clinic_webhook import FakeClinicWebhook
+from tests.servers import ROOT, Assistant, free_port
+
+
+@pytest.fixture
+def own_assistant(tmp_path):
+    """A private pair of servers, since these tests stop and start them."""
+    running = Assistant(tmp_path)
+    yield running
+    running.stop()
+
+
+def timed_say(assistant, sender, message):
+    started = time.monotonic()
+    reply = assistant.say(sender, message)
+    return [m.get("text", "") for m in reply], time.monotonic() - started
+
+
+def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
+    assistant = own_assistant.start(web=False)
+    assistant.say("fault-actions", "how much does it cost?")
+    assistant.stop_process("actions")
+
+    texts, took = timed_say(assistant, "fault-actions", "yes")  # needs action_booking_link
+    assert took < 3
+    assert texts == [
+        "Sorry, I couldn't finish that just now. Please try again in a moment "
+        "or call the clinic at +1 555-010-0199."
+    ]
+    # FAQ answers need no action server at all.
+    texts, _ = timed_say(assistant, "fault-actions", "does it hurt")
+    assert "local anesthesia" in texts[0]
+
+    assistant.start_actions()
+    texts, _ = timed_say(assistant, "fault-actions", "i want to book a consultation")
+    assert "https://www.yourhairclinic.com/?" in texts[0]
+
+
+def test_rasa_restart_mid_conversation_resumes_from_the_store(own_assistant):
+    assistant = own_assistant.start(web=False)
+    assistant.say("fault-restart", "book an appointment")
+    assistant.say("fault-restart", "yes")
+    assert "phone number or email" in timed_say(assistant, "fault-restart", "Ana Silva")[0][0]
+
+    assistant.stop_process("rasa")
+    assistant.start_rasa()
+
+    # The call-back form picks up where it was: it still wants the contact.
+    texts, _ = timed_say(assistant, "fault-restart", "ana@example.com")
+    assert "city" in texts[0]
+    texts, _ = timed_say(assistant, "fault-restart", "Boston")
+    assert texts[0].startswith("Thanks, Ana Silva!")
+
+
+def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "down"
+        assistant = Assistant(tmp_path, {"CLINIC_WEBHOOK_URL": webhook.url})
+        try:
+            assistant.start(web=False)
+            for message in ["book an appointment", "yes", "Lee Wong", "lee@example.com"]:
+                assistant.say("fault-webhook", message)
+            texts, took = timed_say(assistant, "fault-webhook", "Denver")
+            assert took < 3 and "https://www.yourhairclinic.com/?" in texts[0]
+            assert webhook.received == []
+
+            webhook.mode = "ok"
+            retry = subprocess.run(
+                [sys.executable, "-m", "bot.launch", sys.executable, "-m", "actions.lead_store", "retry"],
+                cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=120,
+            )
+            assert "1 of 1 pending leads delivered" in retry.stdout
+            assert webhook.received[0]["contact"] == "lee@example.com"
+        finally:
+            assistant.stop()
+
+
+def test_unreachable_tracker_database_fails_fast_with_what_to_fix(tmp_path):
+    port = free_port()  # nothing listens there
+    env = {
+        **os.environ,
+        "TRACKER_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/clinic",
+        "PYTHON310": sys.executable,
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+    }
+    started = time.monotonic()
+    run = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert time.monotonic() - started < 60
+    assert "Cannot reach the conversation database" in run.stderr
+    assert "Fix TRACKER_DB_URL" in run.stderr
+    assert "secret" not in run.stderr + run.stdout  # no password in the message

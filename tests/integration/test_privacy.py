@@ -1,0 +1,91 @@
+"""Visitors' data: forgetting a person, retention, and the locked HTTP API."""
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.servers import ROOT, Assistant
+from tests.twilio_client import TwilioSender
+
+
+def run_make(target, env, *args):
+    return subprocess.run(["make", "--no-print-directory", target, *args], cwd=ROOT,
+                          env={**env, "PYTHON310": sys.executable},
+                          capture_output=True, text=True, timeout=300)
+
+
+def count(db, sql, *params):
+    with sqlite3.connect(db) as connection:
+        return connection.execute(sql, params).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def private_assistant(tmp_path_factory):
+    running = Assistant(tmp_path_factory.mktemp("privacy"), {"RASA_API_TOKEN": "test-token"})
+    running.start(web=False)
+    yield running
+    running.stop()
+
+
+def lead_conversation(assistant, sender, contact):
+    for message in ["book an appointment", "yes", "Sam Park", contact, "Austin"]:
+        assistant.say(sender, message)
+
+
+def test_forget_by_email_deletes_conversation_and_lead(private_assistant):
+    a = private_assistant
+    lead_conversation(a, "web-visitor-1", "sam@example.com")
+    a.say("someone-else", "how much does it cost?")
+    assert count(a.leads_db, "select count(*) from leads where contact='sam@example.com'") == 1
+
+    result = run_make("forget", a.env, "WHO=sam@example.com")
+    assert result.returncode == 0, result.stderr
+    assert count(a.leads_db, "select count(*) from leads where contact='sam@example.com'") == 0
+    assert count(a.tracker_db, "select count(*) from events where sender_id='web-visitor-1'") == 0
+    assert count(a.tracker_db, "select count(*) from events where sender_id='someone-else'") > 0
+
+
+def test_forget_by_phone_deletes_the_texters_hashed_conversation(private_assistant):
+    a = private_assistant
+    sms = TwilioSender(f"{a.url}/webhooks/twilio/webhook")
+    sms.text("+12125550190", "what are the risks")
+    before = count(a.tracker_db, "select count(*) from events where sender_id like 'sms-%'")
+    assert before > 0
+    result = run_make("forget", a.env, "WHO=(212) 555-0190")
+    assert result.returncode == 0, result.stderr
+    assert count(a.tracker_db, "select count(*) from events where sender_id like 'sms-%'") < before
+    assert "forgotten" in result.stdout
+
+
+def test_forget_needs_someone():
+    result = run_make("forget", {**__import__("os").environ})
+    assert result.returncode != 0 and "usage: make forget WHO=" in result.stdout
+
+
+def test_purge_deletes_only_what_is_older_than_retention(private_assistant):
+    a = private_assistant
+    lead_conversation(a, "old-visitor", "old@example.com")
+    a.say("new-visitor", "does it hurt")
+    old = time.time() - 91 * 86400
+    with sqlite3.connect(a.tracker_db) as db:
+        db.execute("update events set timestamp=? where sender_id='old-visitor'", (old,))
+    with sqlite3.connect(a.leads_db) as db:
+        db.execute("update leads set created_at='2020-01-01 00:00:00' where contact='old@example.com'")
+
+    result = run_make("purge", {**a.env, "RETENTION_DAYS": "90"})
+    assert result.returncode == 0, result.stderr
+    assert count(a.tracker_db, "select count(*) from events where sender_id='old-visitor'") == 0
+    assert count(a.leads_db, "select count(*) from leads where contact='old@example.com'") == 0
+    assert count(a.tracker_db, "select count(*) from events where sender_id='new-visitor'") > 0
+
+
+def test_http_api_requires_the_token(private_assistant):
+    a = private_assistant
+    a.say("api-check", "hi")
+    url = f"{a.url}/conversations/api-check/tracker"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, params={"token": "wrong"}, timeout=10).status_code == 401
+    assert requests.get(url, params={"token": "test-token"}, timeout=10).status_code == 200
