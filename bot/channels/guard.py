@@ -4,8 +4,12 @@ it, and the reply when the assistant produced none.
 Shared by the REST, socket.io and Twilio channels so that bad input is
 treated the same way wherever it arrives.
 """
+import logging
 import os
 import re
+from typing import Any, Awaitable, Callable
+
+logger = logging.getLogger(__name__)
 
 # Far longer than any real question; a 100 KB paste is refused, not parsed.
 MAX_MESSAGE_CHARS = 2000
@@ -28,3 +32,12 @@ def apology() -> str:
         "Sorry, I couldn't finish that just now. Please try again in a "
         f"moment{tail}."
     )
+
+
+async def deliver(on_new_message: Callable[[Any], Awaitable[Any]], message: Any) -> None:
+    """Hands a message to the assistant. A failure there (a store or lock
+    outage) is logged, and the channel's no-reply apology covers the visitor."""
+    try:
+        await on_new_message(message)
+    except Exception:
+        logger.exception("Could not handle a %s message", message.input_channel)

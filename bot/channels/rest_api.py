@@ -7,7 +7,6 @@ When a turn produces no reply at all (an action failed because the action
 server is down, say), the visitor gets an apology instead of silence.
 """
 import json
-import logging
 from typing import Any, Awaitable, Callable, Dict, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -16,10 +15,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text
-
-logger = logging.getLogger(__name__)
-
+from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text, deliver
 
 class BadRequest(Exception):
     def __init__(self, reason: str, status: int = 400) -> None:
@@ -78,22 +74,16 @@ class RestChannel(RestInput):
             except BadRequest as bad:
                 return response.json({"error": bad.reason}, status=bad.status)
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(
-                        body["message"],
-                        collector,
-                        body["sender"],
-                        input_channel=self.name(),
-                        metadata=body["metadata"],
-                    )
-                )
-            except Exception:  # a store or lock outage, not the visitor's fault
-                logger.exception("Could not handle a REST message")
-                return response.json(
-                    {"error": "the assistant is temporarily unavailable, please retry"},
-                    status=503,
-                )
+            await deliver(
+                on_new_message,
+                UserMessage(
+                    body["message"],
+                    collector,
+                    body["sender"],
+                    input_channel=self.name(),
+                    metadata=body["metadata"],
+                ),
+            )
             messages = collector.messages or [
                 {"recipient_id": body["sender"], "text": apology()}
             ]

@@ -23,7 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text
+from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -125,18 +125,16 @@ class WebChatInput(SocketIOInput):
                 return
             metadata = data.get(self.metadata_key)
             output = WebChatOutput(sio, self.bot_message_evt)
-            try:
-                await on_new_message(
-                    UserMessage(
-                        text,
-                        output,
-                        sender_id,
-                        input_channel=self.name(),
-                        metadata=metadata if isinstance(metadata, dict) else {},
-                    )
-                )
-            except Exception:
-                logger.exception("Could not handle a socket.io message")
+            await deliver(
+                on_new_message,
+                UserMessage(
+                    text,
+                    output,
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata if isinstance(metadata, dict) else {},
+                ),
+            )
             if not output.sent:
                 await output.send_text_message(sender_id, apology())
 

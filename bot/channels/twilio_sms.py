@@ -33,7 +33,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import sms_format, sms_store
-from bot.channels.guard import MAX_MESSAGE_CHARS, apology, clean_text
+from bot.channels.guard import MAX_MESSAGE_CHARS, apology, clean_text, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -172,12 +172,10 @@ class TwilioSMSInput(InputChannel):
 
             text = await self._picked_option(request, sender_id, body)
             collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={})
-                )
-            except Exception:
-                logger.exception("Could not handle a text message")
+            await deliver(
+                on_new_message,
+                UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={}),
+            )
             rendered = [r for r in (sms_format.render(m) for m in collector.messages) if r]
             return twiml(sms_format.pack(rendered or [apology()]))
 
