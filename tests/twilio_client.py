@@ -49,4 +49,8 @@ def replies(response: requests.Response) -> List[str]:
     assert response.headers["Content-Type"].startswith("text/xml")
     root = ElementTree.fromstring(response.text)
     assert root.tag == "Response"
-    return [message.text or "" for message in root.findall("Message")]
+    messages = root.findall("Message")
+    # No "to"/"from" attributes: Twilio sends each one back to the texter,
+    # from the clinic number they texted.
+    assert all(not message.attrib for message in messages)
+    return [message.text or "" for message in messages]

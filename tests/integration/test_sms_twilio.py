@@ -35,6 +35,7 @@ def test_cost_question_gets_plain_short_texts(sms):
 def test_picking_a_numbered_option_books_with_the_full_link(sms):
     sms.text(phone(2), "how much does it cost?")
     texts = sms.text(phone(2), "1")
+    assert len(texts) == 1  # the link and the call-back question fit one text
     joined = "\n".join(texts)
     link = re.search(r"https://www\.yourhairclinic\.com/\?\S+", joined).group(0)
     assert "utm_medium=twilio" in link and "utm_content=cost" in link

@@ -1,3 +1,4 @@
+import asyncio
 import time
 
 import pytest
@@ -7,7 +8,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import lead_store
 from actions.leads import (
     ActionSubmitLead,
+    AskLeadCity,
     AskLeadContact,
+    AskLeadName,
     ValidateLeadForm,
     clean_city,
     clean_contact,
@@ -140,3 +143,29 @@ def _wait_until(condition, timeout=5.0):
             pass
         time.sleep(0.05)
     raise AssertionError("condition not met in time")
+
+
+def test_form_questions_ask_for_name_and_city(domain):
+    tracker = tracker_before_action("lead_form", "lead_form", nth=1)
+    for action, expected in ((AskLeadName(), "What's your name?"), (AskLeadCity(), "which city")):
+        dispatcher = CollectingDispatcher()
+        action.run(dispatcher, tracker, domain)
+        assert expected in dispatcher.messages[0]["text"]
+
+
+def extract(tracker, domain):
+    return asyncio.run(ValidateLeadForm().extract_lead_contact(CollectingDispatcher(), tracker, domain))
+
+
+def test_contact_is_taken_by_its_shape_whatever_the_intent(domain):
+    tracker = tracker_before_action("lead_form", "lead_form", nth=4)
+    tracker.latest_message = {**tracker.latest_message, "text": "212 555 0142",
+                              "intent": {"name": "human_handoff", "confidence": 0.9}}
+    assert extract(tracker, domain) == {"lead_contact": "212 555 0142"}
+
+
+def test_a_question_instead_of_a_contact_lets_the_rules_answer_it(domain):
+    tracker = tracker_before_action("lead_form", "lead_form", nth=4)
+    tracker.latest_message = {**tracker.latest_message, "text": "is it covered by insurance",
+                              "intent": {"name": "ask_insurance", "confidence": 0.9}}
+    assert extract(tracker, domain) == {}
