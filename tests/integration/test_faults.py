@@ -5,7 +5,6 @@ import sys
 import time
 
 import pytest
-import requests
 
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.servers import ROOT, Assistant, free_port

@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from tests.twilio_client import TwilioSender, replies
+from tests.twilio_client import TwilioSender
 
 PHONE = "+12125550142"
 
