@@ -16,7 +16,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LAUNCH := $(PY) -m bot.launch
-RASA := $(LAUNCH) $(VENV)/bin/rasa
+# Rasa's CLI with skops imported first (bot/rasa_cli.py: ~2 s faster starts).
+RASA := $(LAUNCH) $(PY) -m bot.rasa_cli
 
 SPACY_MODEL := build/spacy_en
 MODEL := models/assistant.tar.gz

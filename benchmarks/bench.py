@@ -158,7 +158,7 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float) -> Dict
     log(f"{name}: training from clean")
     started = time.monotonic()
     subprocess.run(
-        [sys.executable, "-m", "bot.launch", str(BIN / "rasa"), "train",
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.rasa_cli", "train",
          "--config", str(config_copy), "--domain", "domain.yml", "--data", *TRAINING_DATA,
          "--out", str(workdir / "models"), "--fixed-model-name", name],
         cwd=ROOT, env=env, check=True,
@@ -191,7 +191,7 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float) -> Dict
     url = f"http://127.0.0.1:{rasa_port}"
     started = time.monotonic()
     rasa = launch(
-        [str(BIN / "rasa"), "run", "--model", str(model), "--port", str(rasa_port),
+        [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(model), "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
         env, workdir / "rasa.log",
     )

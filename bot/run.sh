@@ -45,5 +45,5 @@ pids+=($!)
 
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
-"$VENV/bin/rasa" run --model "$MODEL" --port "$RASA_PORT" "${api_args[@]}" \
+"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --port "$RASA_PORT" "${api_args[@]}" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS

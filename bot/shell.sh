@@ -11,4 +11,4 @@ actions_pid=$!
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT INT TERM
 until curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; do sleep 0.5; done
 
-"$VENV/bin/rasa" shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+"$VENV/bin/python" -m bot.rasa_cli shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"

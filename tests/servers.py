@@ -93,7 +93,7 @@ class Assistant:
             extra_args = [*(extra_args or []), "--enable-api", "--auth-token", self.env["RASA_API_TOKEN"]]
         rasa = self._spawn(
             "rasa",
-            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+            [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(MODEL), "--port", str(self.rasa_port),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--cors", self.page_url, *(extra_args or [])],
         )
