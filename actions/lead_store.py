@@ -11,14 +11,14 @@ import datetime as dt
 import logging
 import sys
 import threading
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import requests
-from sqlalchemy import Column, DateTime, Integer, String, Text, create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, DateTime, Integer, String, Text
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from actions.settings import get_settings
+from bot.database import engine_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,29 +56,14 @@ class Lead(Base):
         }
 
 
-_engines: Dict[str, Engine] = {}
-_engines_lock = threading.Lock()
 # One delivery run at a time per process, so that two runs never POST the
 # same pending lead twice.
 _delivery_lock = threading.Lock()
 
 
-def engine(url: Optional[str] = None) -> Engine:
-    url = url or get_settings().leads_db_url
-    with _engines_lock:
-        if url not in _engines:
-            if url.startswith("sqlite:///"):
-                from pathlib import Path
-
-                Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-            eng = create_engine(url, future=True)
-            Base.metadata.create_all(eng)
-            _engines[url] = eng
-        return _engines[url]
-
-
-def session(url: Optional[str] = None):
-    return sessionmaker(bind=engine(url), future=True, expire_on_commit=False)()
+def session():
+    engine = engine_for(get_settings().leads_db_url, Base.metadata)
+    return sessionmaker(bind=engine, future=True, expire_on_commit=False)()
 
 
 def save_lead(**fields: object) -> Lead:

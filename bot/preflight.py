@@ -13,6 +13,8 @@ import sys
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.database import ensure_sqlite_folder
+
 TIMEOUT_SECONDS = 5
 
 
@@ -21,8 +23,7 @@ def check_tracker_store(url: str) -> None:
     connect_args = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = TIMEOUT_SECONDS
-    elif parsed.get_backend_name() == "sqlite" and parsed.database:
-        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+    ensure_sqlite_folder(url)
     engine = create_engine(url, connect_args=connect_args)
     try:
         with engine.connect() as connection:

@@ -4,13 +4,13 @@ phone number; and which Twilio messages were already handled (replays).
 """
 import datetime as dt
 import os
-import threading
-from typing import Dict
 
-from sqlalchemy import Column, DateTime, String, create_engine, delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, DateTime, String, delete, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
+
+from bot.database import engine_for
 
 Base = declarative_base()
 
@@ -29,18 +29,8 @@ class HandledMessage(Base):
     handled_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow, index=True)
 
 
-_engines: Dict[str, Engine] = {}
-_lock = threading.Lock()
-
-
 def _engine() -> Engine:
-    url = os.environ["TRACKER_DB_URL"]
-    with _lock:
-        if url not in _engines:
-            engine = create_engine(url, future=True)
-            Base.metadata.create_all(engine)
-            _engines[url] = engine
-        return _engines[url]
+    return engine_for(os.environ["TRACKER_DB_URL"], Base.metadata)
 
 
 def opt_out(sender_id: str) -> None:
