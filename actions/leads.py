@@ -22,7 +22,19 @@ NAME_LEAD_INS = re.compile(
 LEAD_SLOTS = ("lead_name", "lead_contact", "lead_city")
 # Intents that mean "this is not my phone number or email".
 NOT_AN_ANSWER_PREFIX = "ask_"
-NOT_AN_ANSWER = {"urgent_medical", "deny", "human_handoff", "bot_challenge"}
+NOT_AN_ANSWER = {
+    "emergency", "self_harm", "poisoning", "message_too_long",
+    "deny", "human_handoff", "bot_challenge",
+}
+# Words of a sentence or a symptom, never of a name or a city: the form must
+# not store "I want to kill myself" or "my chest hurts" as either.
+NOT_A_NAME_OR_CITY = re.compile(
+    r"\b(i|me|my|want|wanna|need|have|has|had|feel|feeling|is|are|am|was|were|"
+    r"can'?t|cant|don'?t|dont|won'?t|will|would|help|pain|hurts?|hurting|bleed\w*|"
+    r"blood|fever|breath\w*|swell\w*|swollen|pus|kill|die|dying|dead|suicid\w*|"
+    r"pills?|chest|emergency|sick|faint\w*|what|why|how|when|please)\b",
+    re.IGNORECASE,
+)
 
 
 def clean_name(text: str) -> Optional[str]:
@@ -30,6 +42,8 @@ def clean_name(text: str) -> Optional[str]:
     if not 1 <= len(name) <= 60 or not re.search(r"[^\W\d_]", name):
         return None
     if re.search(r"[\d@<>{}\[\]/\\]", name) or len(name.split()) > 5:
+        return None
+    if NOT_A_NAME_OR_CITY.search(name):
         return None
     return name.title() if name.islower() else name
 
@@ -51,6 +65,8 @@ def clean_city(text: str) -> Optional[str]:
     city = re.sub(r"^(in|near|around)\s+", "", text.strip(), flags=re.IGNORECASE)
     city = city.strip(" .!")
     if not 2 <= len(city) <= 60 or not re.search(r"[^\W\d_]{2,}", city):
+        return None
+    if NOT_A_NAME_OR_CITY.search(city) or len(city.split()) > 5:
         return None
     return city.title() if city.islower() else city
 
@@ -86,7 +102,7 @@ class AskLeadName(AskLeadSlot):
     slot = "lead_name"
 
     def question(self, tracker: Tracker) -> str:
-        return "Happy to arrange a call back. What's your name? (Say no to cancel.)"
+        return "Happy to arrange a call back. What's your name? (Say no if you'd rather not.)"
 
 
 class AskLeadContact(AskLeadSlot):

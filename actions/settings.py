@@ -22,6 +22,9 @@ class Settings:
     leads_db_url: str
     webhook_url: str
     webhook_timeout: float
+    # Signs every POST to the webhook (X-Clinic-Signature), so the clinic can
+    # check it came from here.
+    webhook_secret: str
 
 
 def get_settings() -> Settings:
@@ -39,4 +42,5 @@ def get_settings() -> Settings:
         leads_db_url=env["LEADS_DB_URL"],
         webhook_url=env.get("CLINIC_WEBHOOK_URL", "").strip(),
         webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),
+        webhook_secret=env.get("CLINIC_WEBHOOK_SECRET", ""),
     )

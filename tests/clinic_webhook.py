@@ -14,6 +14,7 @@ class FakeClinicWebhook:
         self.mode = "ok"
         self.slow_seconds = 10.0
         self.received: List[Dict[str, Any]] = []
+        self.headers: List[Dict[str, str]] = []  # one per received payload
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,6 +26,7 @@ class FakeClinicWebhook:
                     self.send_response(503)
                     self.end_headers()
                     return
+                webhook.headers.append(dict(self.headers.items()))
                 webhook.received.append(json.loads(body))
                 try:
                     self.send_response(200)

@@ -11,8 +11,15 @@ from typing import Any, Awaitable, Callable
 
 logger = logging.getLogger(__name__)
 
-# Far longer than any real question; a 100 KB paste is refused, not parsed.
-MAX_MESSAGE_CHARS = 2000
+from bot.safety.screen import excerpt, screen
+
+# What a channel hands the assistant at most. A longer paste is cut to this,
+# keeping its red-flag passages (bot/safety/screen.py reads all of it first),
+# and the assistant asks for a shorter message unless it is an emergency:
+# nobody is left in silence, and an emergency at the end is never lost.
+MAX_MESSAGE_CHARS = 20_000
+# A request body larger than this is refused (413) before it is parsed.
+MAX_BODY_BYTES = 512 * 1024
 MAX_SENDER_CHARS = 128
 # C0/C1 control characters other than tab and newline: they carry no meaning
 # in a chat, and PostgreSQL refuses NUL in text columns.
@@ -21,6 +28,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def clean_text(text: str) -> str:
     return _CONTROL.sub("", text).strip()
+
+
+def prepare_text(raw: str) -> str:
+    """A visitor's text as the assistant should see it: cleaned, cut to
+    MAX_MESSAGE_CHARS with its red flags kept, and never read as an intent
+    payload ("/greet") when it reports an emergency."""
+    text = excerpt(clean_text(raw), MAX_MESSAGE_CHARS)
+    if text.startswith("/") and screen(text).flagged:
+        text = text.lstrip("/ ")
+    return text
 
 
 def apology() -> str:

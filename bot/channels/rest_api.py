@@ -15,7 +15,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text, deliver
+from bot.channels.guard import MAX_BODY_BYTES, MAX_SENDER_CHARS, apology, deliver, prepare_text
+
 
 class BadRequest(Exception):
     def __init__(self, reason: str, status: int = 400) -> None:
@@ -26,8 +27,8 @@ class BadRequest(Exception):
 
 def parse_body(raw: bytes) -> Dict[str, Any]:
     """The request body as {"sender", "message", "metadata"}, or BadRequest."""
-    if len(raw) > 4 * MAX_MESSAGE_CHARS + 4096:
-        raise BadRequest(f"request too large (a message has at most {MAX_MESSAGE_CHARS} characters)", 413)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest(f"request too large (at most {MAX_BODY_BYTES // 1024} KB)", 413)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
@@ -42,9 +43,7 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     message = body["message"]
     if not isinstance(message, str):
         raise BadRequest("'message' must be a string")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise BadRequest(f"'message' is longer than {MAX_MESSAGE_CHARS} characters", 413)
-    message = clean_text(message)
+    message = prepare_text(message)
     if not message:
         raise BadRequest("'message' is empty")
     metadata = body.get("metadata")

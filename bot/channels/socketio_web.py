@@ -13,6 +13,7 @@ stock output drops (and crashes on, having no payload).
 """
 import inspect
 import logging
+import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -23,9 +24,40 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS, apology, clean_text, deliver
+from bot.channels.guard import MAX_SENDER_CHARS, apology, deliver, prepare_text
 
 logger = logging.getLogger(__name__)
+
+
+# Phone numbers and emails in replies become tap-to-call and mail links on
+# the widget (911, 988, Poison Control, the clinic's phone). Markdown links
+# already in the text are left alone.
+_MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)")
+_CONTACT = re.compile(
+    r"(?<![\w/@.+-])("
+    r"(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}"  # 1-800-222-1222, +1 555-010-0199
+    r"|911|988"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # email
+    r")(?![\w@-])"
+)
+
+
+def _link(match: "re.Match[str]") -> str:
+    value = match.group(1)
+    if "@" in value:
+        return f"[{value}](mailto:{value})"
+    digits = re.sub(r"[^\d+]", "", value)
+    return f"[{value}](tel:{digits})"
+
+
+def linkify_contacts(text: str) -> str:
+    parts, last = [], 0
+    for link in _MARKDOWN_LINK.finditer(text):
+        parts.append(_CONTACT.sub(_link, text[last:link.start()]))
+        parts.append(link.group(0))
+        last = link.end()
+    parts.append(_CONTACT.sub(_link, text[last:]))
+    return "".join(parts)
 
 
 def parse_origins(value: Any) -> List[str]:
@@ -43,6 +75,9 @@ class WebChatOutput(SocketIOOutput):
         self.sent += 1
         await super()._send_message(socket_id, response)
 
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await super().send_text_message(recipient_id, linkify_contacts(text), **kwargs)
+
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
     ) -> None:
@@ -55,7 +90,9 @@ class WebChatOutput(SocketIOOutput):
             else:
                 reply["payload"] = button.get("payload", "")
             replies.append(reply)
-        await self._send_message(recipient_id, {"text": text.strip(), "quick_replies": replies})
+        await self._send_message(
+            recipient_id, {"text": linkify_contacts(text.strip()), "quick_replies": replies}
+        )
 
 
 class WebChatInput(SocketIOInput):
@@ -115,13 +152,9 @@ class WebChatInput(SocketIOInput):
             if not isinstance(sender_id, str) or not 0 < len(sender_id) <= MAX_SENDER_CHARS:
                 await sio.emit("error", {"error": "missing or invalid session_id"}, room=sid)
                 return
-            text = clean_text(data["message"])
-            if len(data["message"]) > MAX_MESSAGE_CHARS or not text:
-                await sio.emit(
-                    "error",
-                    {"error": f"message must be 1 to {MAX_MESSAGE_CHARS} characters"},
-                    room=sid,
-                )
+            text = prepare_text(data["message"])
+            if not text:
+                await sio.emit("error", {"error": "message is empty"}, room=sid)
                 return
             metadata = data.get(self.metadata_key)
             output = WebChatOutput(sio, self.bot_message_evt)

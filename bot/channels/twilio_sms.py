@@ -33,7 +33,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import sms_format, sms_store
-from bot.channels.guard import MAX_MESSAGE_CHARS, apology, clean_text, deliver
+from bot.channels.guard import apology, clean_text, deliver, prepare_text
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class TwilioSMSInput(InputChannel):
                 # A replayed request (or Twilio retrying one we answered):
                 # handled once already, so nothing reaches the assistant twice.
                 return response.json({"error": "duplicate MessageSid, already handled"}, status=409)
-            body = " ".join(clean_text(params.get("Body", "")).split())[:MAX_MESSAGE_CHARS]
+            body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
             keyword = body.upper()
 
             if keyword in OPT_OUT_WORDS:

@@ -44,6 +44,21 @@ def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
     assert "https://www.yourhairclinic.com/?" in texts[0]
 
 
+def test_first_message_with_the_action_server_never_started(own_assistant):
+    """A new conversation's first message needs no action server: neither
+    an emergency's reply nor an FAQ answer (with the disclaimer on top)."""
+    assistant = own_assistant
+    assistant.start_rasa()  # no action server at all
+
+    texts, took = timed_say(assistant, "fault-first-emergency", "my chest hurts and I can't breathe")
+    assert took < 3
+    assert len(texts) == 1 and "911" in texts[0] and "+1 555-010-0199" in texts[0]
+
+    texts, _ = timed_say(assistant, "fault-first-faq", "does it hurt")
+    assert "not medical advice" in texts[0]
+    assert "local anesthesia" in texts[1]
+
+
 def test_rasa_restart_mid_conversation_resumes_from_the_store(own_assistant):
     assistant = own_assistant.start(web=False)
     assistant.say("fault-restart", "book an appointment")

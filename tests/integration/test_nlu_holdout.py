@@ -33,9 +33,13 @@ def test_holdout_never_appears_in_training():
     assert [text for text, _ in labelled(str(HOLDOUT)) if normalise(text) in training] == []
 
 
+# Decided by a message's length (bot/safety/component.py), not by wording.
+NOT_CLASSIFIED = {"message_too_long"}
+
+
 def test_holdout_covers_every_intent_with_eight_messages():
     counts = Counter(intent for _, intent in labelled(str(HOLDOUT)))
-    assert set(counts) == {intent for _, intent in labelled(str(TRAINING))}
+    assert set(counts) == {intent for _, intent in labelled(str(TRAINING))} - NOT_CLASSIFIED
     assert min(counts.values()) >= 8
 
 

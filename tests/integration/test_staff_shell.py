@@ -41,6 +41,10 @@ def test_staff_ask_pick_a_button_and_quit(tmp_path):
         shell.send("\x1b[B\r")  # arrow down to "No, thanks"
         shell.expect("anything else")
         shell.expect("Your input ->")
+        # The safety check runs in the shell too (it is part of the NLU).
+        shell.sendline("my husband collapsed and is not breathing")
+        shell.expect("call 911 now")
+        shell.expect("Your input ->")
         shell.sendline("/stop")
         shell.expect(pexpect.EOF, timeout=60)
     finally:

@@ -1,7 +1,6 @@
-from rasa_sdk.events import ActionExecuted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerLocations, ActionSessionStart, latest_topic
+from actions.faq import ActionAnswerLocations, latest_topic
 from tests.trackers import tracker_before_action
 
 
@@ -9,13 +8,6 @@ def run(action, tracker, domain):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker, domain)
     return dispatcher.messages, events
-
-
-def test_session_starts_with_the_disclaimer(domain):
-    tracker = tracker_before_action("faq_cost", "action_session_start")
-    messages, events = run(ActionSessionStart(), tracker, domain)
-    assert [m["response"] for m in messages] == ["utter_disclaimer"]
-    assert events == [SessionStarted(), ActionExecuted("action_listen")]
 
 
 def test_latest_topic_is_the_last_faq_asked_in_this_session():

@@ -25,9 +25,17 @@ def squash(text):
     return " ".join(text.split())
 
 
+# Safety guidance (911, 988, Poison Control), not facts from the guide:
+# reviewed by a clinician with data/safety/red_flags.yml, and held to their
+# own checks in tests/unit/test_safety_replies.py.
+SAFETY_PREFIX = "utter_safety_"
+
+
 def domain_texts():
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     for name, variants in domain["responses"].items():
+        if name.startswith(SAFETY_PREFIX):
+            continue
         for variant in variants:
             texts = [variant.get("text", "")]
             texts += [b["title"] for b in variant.get("buttons", [])]
@@ -108,10 +116,3 @@ def test_risks_answer_lists_the_guides_risks():
     text = squash(dict(domain_texts_joined())["utter_ask_risks"].lower())
     for risk in ("infection", "temporary pain", "allergic", "unregulated", "long-term data"):
         assert risk in text
-
-
-def test_urgent_answer_sends_to_clinician_or_911_without_sales():
-    text = dict(domain_texts_joined())["utter_urgent"].lower()
-    assert "clinician" in text and "911" in text
-    for pitch in ("book", "assessment", "$", "free"):
-        assert pitch not in text

@@ -169,3 +169,19 @@ def test_a_question_instead_of_a_contact_lets_the_rules_answer_it(domain):
     tracker.latest_message = {**tracker.latest_message, "text": "is it covered by insurance",
                               "intent": {"name": "ask_insurance", "confidence": 0.9}}
     assert extract(tracker, domain) == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I Want To Kill Myself", "my chest hurts", "i can't breathe", "what is the price",
+     "I have a fever", "please help me"],
+)
+def test_sentences_and_symptoms_are_neither_names_nor_cities(text):
+    assert clean_name(text) is None
+    assert clean_city(text) is None
+
+
+def test_real_names_and_cities_still_pass():
+    assert clean_name("my name is maria lopez") == "Maria Lopez"
+    assert clean_city("in New York") == "New York"
+    assert clean_city("Des Moines") == "Des Moines"

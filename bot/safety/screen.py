@@ -1,0 +1,267 @@
+"""The red-flag screen: does a message report an emergency, self-harm or a
+poisoning? Pure Python over the reviewed list in data/safety/red_flags.yml.
+
+It reads the whole message, whatever its length, and takes well under a
+millisecond for a normal one. The NLU component (bot/safety/component.py)
+combines it with the classifier's own signal; the channels use it only to
+keep the red-flag passages of a message too long to pass on whole.
+"""
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, Optional, Pattern, Tuple
+
+import yaml
+
+RED_FLAGS_FILE = Path(__file__).resolve().parents[2] / "data" / "safety" / "red_flags.yml"
+
+EMERGENCY = "emergency"
+SELF_HARM = "self_harm"
+POISONING = "poisoning"
+NONE = "none"
+OUTCOMES = (EMERGENCY, SELF_HARM, POISONING)
+
+# Clause ends; a full stop inside a number ("100.8") is not one.
+_CLAUSE_END = re.compile(r"[!?;\n]+|\.+(?!\d)|\s-\s|,\s*(?:but|and|so|pero|y)\s")
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
+# A temperature word, then within a few words a number: "temp is 102",
+# "fever of 38.5", "fiebre de 39 grados".
+_TEMPERATURE = re.compile(
+    r"\b(fe?ve?r\w*|fevr|feaver|te?mp|temps|tempe?r?a?t\w*|tempature|thermometer|reading|fiebre|calentura|temperatura)\b"
+    r"[^0-9]{0,25}?(\d{2,3}(?:[.,]\d{1,2})?)\s*(°|º|deg\w*|grados|f\b|c\b)?"
+    r"|(\d{2,3}(?:[.,]\d{1,2})?)\s*(°|º|deg\w*|grados)\s*(f|c)?\b.{0,25}\b(fever|temp\w*|fiebre|calentura)?"
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, accents removed, quotes straightened, white space folded."""
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.lower().split())
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str
+    rule: Optional[str] = None  # the pattern (or "fever") that decided it
+    clause: Optional[str] = None  # where it was found, for excerpts
+
+    @property
+    def flagged(self) -> bool:
+        return self.outcome != NONE
+
+
+@dataclass
+class RedFlags:
+    order: List[str]
+    always: Dict[str, List[Pattern]]
+    reported: Dict[str, List[Pattern]]
+    idioms: List[Pattern]
+    negation: Pattern
+    question_only: Pattern
+    past: Pattern
+    hearsay: Pattern
+    asks_about_risk: Pattern
+    resolved: Pattern
+    hypothetical: Pattern
+    present: Pattern
+    after_treatment: Pattern
+
+    @classmethod
+    def load(cls, path: Path = RED_FLAGS_FILE) -> "RedFlags":
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+        def many(patterns: List[str]) -> List[Pattern]:
+            return [re.compile(p) for p in patterns or []]
+
+        categories = data["categories"]
+        return cls(
+            order=list(data["order"]),
+            always={k: many(v.get("always")) for k, v in categories.items()},
+            reported={k: many(v.get("reported")) for k, v in categories.items()},
+            idioms=many(data["idioms"]),
+            negation=re.compile(data["negation"]),
+            question_only=re.compile(data["question_only"].strip()),
+            past=re.compile(data["past"].strip()),
+            hearsay=re.compile(data["hearsay"].strip()),
+            asks_about_risk=re.compile(data["asks_about_risk"].strip()),
+            resolved=re.compile(data["resolved"].strip()),
+            hypothetical=re.compile(data["hypothetical"].strip()),
+            present=re.compile(data["present"].strip()),
+            after_treatment=re.compile(data["after_treatment"].strip()),
+        )
+
+
+@lru_cache(maxsize=1)
+def red_flags() -> RedFlags:
+    return RedFlags.load()
+
+
+def _negated(clause: str, start: int) -> bool:
+    """A negation among the three words before a match ("no fever", "not
+    bleeding"), unless a "but" comes between them."""
+    before = clause[max(0, start - 30):start].split()[-3:]
+    words = " ".join(before)
+    if re.search(r"\b(but|pero)\b", words):
+        words = re.split(r"\b(?:but|pero)\b", words)[-1]
+    return bool(red_flags().negation.search(words))
+
+
+def _first_match(patterns: List[Pattern], clause: str, negatable: bool = True) -> Optional[str]:
+    for pattern in patterns:
+        for match in pattern.finditer(clause):
+            if not (negatable and _negated(clause, match.start())):
+                return pattern.pattern
+    return None
+
+
+# A temperature written alone: "101.2 this morning", "102 now", "39.5c".
+_BARE_TEMPERATURE = re.compile(
+    r"(?<![$\d.,])\b(1(?:0[0-6])(?:[.,]\d)?|3[89](?:[.,]\d)?|4[0-2](?:[.,]\d)?)"
+    r"(?:\s*(°|º|deg\w*|f\b|c\b)|(?=\s+(?:this morning|now|tonight|today|last night|rn|and rising)\b))"
+)
+
+
+def _temperature_written(clause: str) -> bool:
+    return any(m.group(2) or m.group(4) for m in _TEMPERATURE.finditer(clause)) or bool(
+        _BARE_TEMPERATURE.search(clause)
+    )
+
+
+def _fever(clause: str) -> bool:
+    for match in _BARE_TEMPERATURE.finditer(clause):
+        value = float(match.group(1).replace(",", "."))
+        unit = (match.group(2) or "").strip()
+        if (value >= 100.4 and not unit.startswith("c")) or (38 <= value <= 43 and not unit.startswith("f")):
+            if not _negated(clause, match.start()):
+                return True
+    for match in _TEMPERATURE.finditer(clause):
+        raw = match.group(2) or match.group(4)
+        unit = (match.group(3) or match.group(5) or match.group(6) or "").strip()
+        if not match.group(1) and not match.group(7):
+            continue  # a number with degrees but no temperature word ("30 degrees outside")
+        value = float(raw.replace(",", "."))
+        celsius = unit.startswith("c") or (unit in ("°", "º", "grados") and value < 50)
+        if celsius or 34 <= value <= 45:
+            if 38 <= value <= 43:
+                return not _negated(clause, match.start())
+        elif 100.4 <= value <= 110:
+            return not _negated(clause, match.start())
+    return False
+
+
+_SUPPOSING = re.compile(r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someone) (have|has|get|gets|develop|develops|run|runs|start|starts|had|got)\b( a| an)?")
+_PAST_TENSE = re.compile(r"\b(had|was|were|got|tuve|tenia|tuvo)\b")
+
+
+def clauses(text: str) -> List[str]:
+    flags = red_flags()
+    normalised = normalise(text)
+    for idiom in flags.idioms:
+        normalised = idiom.sub(" ", normalised)
+    return [c.strip() for c in _CLAUSE_END.split(normalised) if c and c.strip()]
+
+
+def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
+    flags = red_flags()
+    # "if I have a fever on the day..." supposes; it reports nothing.
+    reports_now = bool(flags.present.search(_SUPPOSING.sub(" ", clause)))
+    only_asks = bool(flags.question_only.search(clause)) and not reports_now
+    hypothetical = (
+        only_asks
+        or bool(flags.asks_about_risk.search(clause))
+        or (bool(flags.hypothetical.search(clause)) and not reports_now)
+    )
+    if (flags.past.search(clause) or flags.hearsay.search(clause)) and not _first_match(
+        flags.always[SELF_HARM], clause, False
+    ):
+        return None, None
+    for outcome in flags.order:
+        # Self-harm statements count even when negated or framed as a
+        # question ("I'm not saying I'd kill myself, but..."): recall first.
+        self_harm = outcome == SELF_HARM
+        if not (only_asks and not self_harm):
+            rule = _first_match(flags.always[outcome], clause, negatable=not self_harm)
+            if rule:
+                return outcome, rule
+        if outcome == EMERGENCY and not hypothetical and _fever(clause):
+            return outcome, "fever of 100.4 F / 38 C or more"
+        if not hypothetical:
+            reported = flags.reported[outcome]
+            if outcome == EMERGENCY and _temperature_written(clause):
+                # A written temperature decides by its number: "my temp is
+                # 37.4, is that a fever?" is not one.
+                reported = [p for p in reported if "fever" not in p.pattern]
+            rule = _first_match(reported, clause)
+            if rule:
+                return outcome, rule
+    return None, None
+
+
+def screen(text: str) -> Verdict:
+    """The red-flag verdict for a whole message."""
+    found: Dict[str, Tuple[str, str]] = {}
+    parts = clauses(text)
+    resolved = bool(red_flags().resolved.search(normalise(text)))
+    # Self-harm is also looked for across clause ends ("Took all pills.
+    # Intentionally."): its patterns are never negated, so nothing is lost.
+    whole = " ".join(parts)
+    rule = _first_match(red_flags().always[SELF_HARM], whole, negatable=False)
+    if rule:
+        found[SELF_HARM] = (rule, whole)
+    for clause in parts:
+        outcome, rule = _clause_verdict(clause)
+        if outcome == EMERGENCY and resolved and (
+            _PAST_TENSE.search(clause) or red_flags().resolved.search(clause)
+        ):
+            continue  # "I had a fever of 101 last week but I'm fine now"
+        if outcome and outcome not in found:
+            found[outcome] = (rule, clause)
+    for outcome in red_flags().order:
+        if outcome in found:
+            rule, clause = found[outcome]
+            return Verdict(outcome, rule, clause)
+    return Verdict(NONE)
+
+
+def has_negation(text: str) -> bool:
+    return bool(red_flags().negation.search(normalise(text)))
+
+
+def asks_rather_than_reports(text: str) -> bool:
+    """Whether the message uses a figure of speech, says a sign has passed,
+    or has a clause that only asks about a sign, tells of the past or of
+    someone else, or gives a normal temperature: where a learned signal, which
+    sees topics rather than frames, must not raise the alarm on its own."""
+    flags = red_flags()
+    normalised = normalise(text)
+    if any(idiom.search(normalised) for idiom in flags.idioms) or flags.resolved.search(normalised):
+        return True  # a figure of speech, or a sign that has passed
+    for clause in clauses(text):
+        if flags.past.search(clause) or flags.hearsay.search(clause):
+            return True
+        reports_now = flags.present.search(_SUPPOSING.sub(" ", clause))
+        frames = (flags.question_only, flags.asks_about_risk, flags.hypothetical)
+        if any(f.search(clause) for f in frames) and not reports_now:
+            return True
+        if _temperature_written(clause) and not _fever(clause):
+            return True
+    return False
+
+
+def mentions_treatment(text: str) -> bool:
+    """Whether the message ties itself to a treatment ("after my injections")."""
+    return bool(red_flags().after_treatment.search(normalise(text)))
+
+
+def excerpt(text: str, limit: int) -> str:
+    """A message cut to `limit` characters that keeps its red-flag clauses:
+    the flagged clauses first, then the start of the message."""
+    if len(text) <= limit:
+        return text
+    flagged = [c for c in clauses(text) if _clause_verdict(c)[0]]
+    kept = " ... ".join(flagged)[: limit // 2]
+    head = text[: max(0, limit - len(kept) - 5)]
+    return f"{kept} ... {head}" if kept else text[:limit]

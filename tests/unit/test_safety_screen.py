@@ -1,0 +1,102 @@
+"""The red-flag screen (bot/safety/screen.py over data/safety/red_flags.yml)
+on messages written for these tests: the failures the clinic's reviewer
+reported, and the benign look-alikes that must keep their FAQ answer. The
+blind sets written apart from the project are scored in
+tests/safety/test_safety_sets.py."""
+import pytest
+
+from bot.channels.guard import MAX_MESSAGE_CHARS, prepare_text
+from bot.safety.language import language_of
+from bot.safety.screen import EMERGENCY, NONE, POISONING, SELF_HARM, excerpt, screen
+
+REPORTED_MISSES = [
+    # What the reviewer saw get an FAQ answer or the fallback.
+    ("my chest hurts really bad", EMERGENCY),
+    ("the redness is spreading down my neck", EMERGENCY),
+    ("I think I'm having an allergic reaction", EMERGENCY),
+    ("can't breathe", EMERGENCY),
+    ("i think this is a heart attack", EMERGENCY),
+    ("she fainted in the parking lot", EMERGENCY),
+    ("fever 103 n pus pls help", EMERGENCY),
+    ("temp is 102 after stem cell", EMERGENCY),
+    ("me duele mucho el pecho y no puedo respirar", EMERGENCY),
+    ("I Want To Kill Myself", SELF_HARM),
+    ("what's the point of going on", SELF_HARM),
+    ("End it all", SELF_HARM),
+]
+MORE_URGENT = [
+    ("my dad's lips are swelling up since his shots", EMERGENCY),
+    ("38.5 C and shivering since the treatment", EMERGENCY),
+    ("bleeding won't stop from the lipo site", EMERGENCY),
+    ("hives everywhere after the injections", EMERGENCY),
+    ("my vision went blurry out of nowhere", EMERGENCY),
+    ("worst headache of my life", EMERGENCY),
+    ("the pain is unbearable and ibuprofen doesn't help", EMERGENCY),
+    ("red streaks going up my arm", EMERGENCY),
+    ("mi esposo se desmayó y no reacciona", EMERGENCY),
+    ("tengo fiebre de 39 y pus en la cabeza", EMERGENCY),
+    ("everyone would be better off without me", SELF_HARM),
+    ("i took all my pills on purpose", SELF_HARM),
+    ("ya no quiero vivir", SELF_HARM),
+    ("my toddler swallowed some finasteride", POISONING),
+    ("i accidentally took a double dose", POISONING),
+    ("mi hijo se tomó unas pastillas de minoxidil", POISONING),
+]
+BENIGN = [
+    "does the scalp injection sting a lot",
+    "is some redness normal the day after",
+    "how long does the redness last?",
+    "is swelling normal?",
+    "can I have it while breastfeeding",
+    "who's the doctor, are they board certified?",
+    "is there a chance of an allergic reaction",
+    "will I bleed much during the fat harvest",
+    "my temp was 99.1 this morning, is that ok",
+    "no fever, no pus, just a bit pink. normal?",
+    "I had a fever of 101 last week but I'm fine now, can I still come?",
+    "this price is killing me",
+    "I'm dying to know how much it costs",
+    "I'd kill for thick hair",
+    "Stop the bleeding risk: do you use stitches?",
+    "what signs of infection should I watch for",
+    "I had a heart attack six years ago, am I a candidate?",
+    "cuánto cuesta el tratamiento",
+]
+
+
+@pytest.mark.parametrize("text, outcome", REPORTED_MISSES + MORE_URGENT)
+def test_red_flags_are_caught(text, outcome):
+    assert screen(text).outcome == outcome
+
+
+@pytest.mark.parametrize("text", BENIGN)
+def test_benign_look_alikes_pass(text):
+    assert screen(text).outcome == NONE, screen(text).rule
+
+
+def test_an_emergency_after_a_long_benign_ramble_is_caught():
+    ramble = "I have been losing my hair for years and tried everything. " * 300
+    assert screen(ramble).outcome == NONE
+    assert screen(ramble + "Now my throat is closing up.").outcome == EMERGENCY
+
+
+def test_a_long_paste_is_cut_but_keeps_its_red_flag():
+    paste = "I have a question about the cost and the results. " * 1000 + "my son is not breathing"
+    kept = excerpt(paste, 2000)
+    assert len(kept) <= 2000 and screen(kept).outcome == EMERGENCY
+    passed_on = prepare_text(paste)
+    assert len(passed_on) <= MAX_MESSAGE_CHARS and screen(passed_on).outcome == EMERGENCY
+
+
+def test_an_emergency_typed_as_an_intent_payload_still_reaches_the_nlu():
+    assert prepare_text("/greet i can't breathe") == "greet i can't breathe"
+    assert prepare_text("/affirm") == "/affirm"  # a button's payload stays one
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("me duele el pecho", "es"), ("¿cuánto cuesta?", "es"), ("hola", "es"),
+     ("my chest hurts", "en"), ("how much is it", "en"), ("Maria", "en")],
+)
+def test_language_of_the_reply(text, language):
+    assert language_of(text) == language
