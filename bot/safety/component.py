@@ -46,6 +46,9 @@ from bot.safety.screen import (
 logger = logging.getLogger(__name__)
 
 TOO_LONG = "message_too_long"
+# Spanish that is not urgent: the assistant answers in English only, so it
+# says so in Spanish rather than guess an English FAQ answer.
+OTHER_LANGUAGE = "other_language"
 SAFETY_INTENTS = set(OUTCOMES) | {TOO_LONG}
 WEIGHTS_FILE = "safety_classifier.npz"
 
@@ -192,6 +195,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             intent = {"name": outcome, "confidence": 1.0}
         elif len(text) > self.max_nlu_chars:
             intent = {"name": TOO_LONG, "confidence": 1.0}
+        elif language_of(text) == SPANISH:
+            intent = {"name": OTHER_LANGUAGE, "confidence": 1.0}
         else:
             intent = self._without_safety(message.get(INTENT), ranking, self.fallback_threshold)
         message.set(INTENT, intent, add_to_output=True)

@@ -195,3 +195,9 @@ def test_sms_1600_characters_with_an_emergency_at_the_end(assistant):
     replies = sms.text("+12125550199", body)
     assert len(replies) == 1
     assert "911" in replies[0] and "tel:" not in replies[0] and "[" not in replies[0]
+
+
+def test_spanish_question_gets_told_in_spanish_how_to_reach_the_clinic(assistant, sender):
+    reply = texts(assistant.say(sender, "¿cuánto cuesta el tratamiento?"))
+    assert any("solo puedo responder en inglés" in t and "+1 555-010-0199" in t for t in reply)
+    assert not any("$3,000" in t for t in reply)  # no FAQ answer on a guess
