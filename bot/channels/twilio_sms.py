@@ -97,7 +97,7 @@ class TwilioSMSInput(InputChannel):
         phone = os.environ.get("CLINIC_PHONE", "")
         return (
             f"{name}: questions about stem cell therapy for hair loss. "
-            f"Call us at {phone}. Reply STOP to stop texts."
+            f"Call us at {phone}. In an emergency, call 911. Reply STOP to stop texts."
         )
 
     async def _picked_option(self, request: Request, sender_id: str, body: str) -> str:

@@ -60,7 +60,7 @@ def test_forged_or_missing_signature_is_refused_and_reaches_nobody(sms, assistan
 def test_help_gives_clinic_name_and_phone(sms):
     texts = sms.text(phone(4), "help")
     assert texts == ["Your Hair Clinic: questions about stem cell therapy for hair loss. "
-                     "Call us at +1 555-010-0199. Reply STOP to stop texts."]
+                     "Call us at +1 555-010-0199. In an emergency, call 911. Reply STOP to stop texts."]
 
 
 def test_stop_silences_the_number_until_start(sms):
