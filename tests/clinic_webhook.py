@@ -15,11 +15,13 @@ class FakeClinicWebhook:
         self.slow_seconds = 10.0
         self.received: List[Dict[str, Any]] = []
         self.headers: List[Dict[str, str]] = []  # one per received payload
+        self.attempts = 0  # every POST, refused ones ("down") included
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                webhook.attempts += 1
                 if webhook.mode == "slow":
                     time.sleep(webhook.slow_seconds)
                 if webhook.mode == "down":
@@ -51,6 +53,14 @@ class FakeClinicWebhook:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> None:
+        """Waits until `count` POSTs arrived, accepted or not; fails if not."""
+        deadline = time.monotonic() + timeout
+        while self.attempts < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s")
+            time.sleep(0.05)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
         deadline = time.monotonic() + timeout
