@@ -63,8 +63,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # The classifier alone raises the alarm at this confidence in a
             # safety intent (tuned on tests/safety/dev.yml, never on gated.yml).
             "model_threshold": 0.9,
-            # Longer messages are not read by the intent classifier; the
-            # red-flag list still reads all of them.
+            # Longer messages get no classifier answer ("please send a
+            # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
             "fallback_threshold": 0.3,
         }
@@ -160,10 +160,11 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         probability, outcome = max(scored)
         return outcome, probability
 
-    def decide(self, text: str, probabilities: Dict[str, float]) -> Tuple[str, Optional[str]]:
+    def decide(
+        self, text: str, language: str, model_outcome: str, confidence: float
+    ) -> Tuple[str, Optional[str]]:
         """The outcome and the signal behind it ("patterns", "model", "both")."""
         verdict = screen(text)
-        model_outcome, confidence = self.model_signal(probabilities)
         # The learned signal alone raises the alarm only where it is reliable
         # (measured on the development splits in tests/safety/): English (the
         # encoder's language; the list covers Spanish), no negation and no
@@ -172,7 +173,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         model_says = (
             confidence >= self.model_threshold
             and len(text) <= self.max_nlu_chars
-            and language_of(text) != SPANISH
+            and language != SPANISH
             and not has_negation(text)
             and not asks_rather_than_reports(text)
         )
@@ -188,14 +189,14 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         if not text:
             return
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
-        probabilities = self.model_probabilities(message)
-        outcome, signal = self.decide(text, probabilities)
-        model_outcome, model_confidence = self.model_signal(probabilities)
+        language = language_of(text)
+        model_outcome, model_confidence = self.model_signal(self.model_probabilities(message))
+        outcome, signal = self.decide(text, language, model_outcome, model_confidence)
         if outcome != NONE:
             intent = {"name": outcome, "confidence": 1.0}
         elif len(text) > self.max_nlu_chars:
             intent = {"name": TOO_LONG, "confidence": 1.0}
-        elif language_of(text) == SPANISH:
+        elif language == SPANISH:
             intent = {"name": OTHER_LANGUAGE, "confidence": 1.0}
         else:
             intent = self._without_safety(message.get(INTENT), ranking, self.fallback_threshold)
@@ -221,7 +222,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         entities.append(
             {
                 "entity": "language",
-                "value": language_of(text),
+                "value": language,
                 "start": 0,
                 "end": len(text),
                 "extractor": self.__class__.__name__,
