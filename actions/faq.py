@@ -48,6 +48,8 @@ class ActionAnswerLocations(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         settings = get_settings()
+        if settings.clinic_address:
+            dispatcher.utter_message(text=f"Address and parking: {settings.clinic_address}.")
         asked = next(tracker.get_latest_entity_values("location"), None)
         if asked and asked.islower():
             asked = asked.title()

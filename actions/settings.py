@@ -19,6 +19,9 @@ class Settings:
     clinic_email: str
     booking_url: str
     locations: List[str]
+    clinic_hours: str
+    clinic_address: str
+    clinic_doctors: str
     leads_db_url: str
     webhook_url: str
     webhook_timeout: float
@@ -39,6 +42,9 @@ def get_settings() -> Settings:
             for place in env.get("CLINIC_LOCATIONS", "").split(";")
             if place.strip()
         ],
+        clinic_hours=env.get("CLINIC_HOURS", "").strip(),
+        clinic_address=env.get("CLINIC_ADDRESS", "").strip(),
+        clinic_doctors=env.get("CLINIC_DOCTORS", "").strip(),
         leads_db_url=env["LEADS_DB_URL"],
         webhook_url=env.get("CLINIC_WEBHOOK_URL", "").strip(),
         webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),

@@ -19,3 +19,5 @@ def clinic_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("CLINIC_EMAIL", "info@yourhairclinic.com")
     monkeypatch.setenv("CLINIC_LOCATIONS", "")
     monkeypatch.setenv("CLINIC_WEBHOOK_URL", "")
+    for fact in ("CLINIC_HOURS", "CLINIC_ADDRESS", "CLINIC_DOCTORS"):
+        monkeypatch.setenv(fact, "")
