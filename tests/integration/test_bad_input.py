@@ -5,11 +5,11 @@ import json
 
 import pytest
 import requests
-import socketio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.twilio_client import TwilioSender, replies
+from tests.widget_client import close, open_session, wait_for_text
 
 ODD_MESSAGES = [
     "\x00\x01\x02 how much \x07does it cost\x1b?",       # control characters
@@ -112,35 +112,15 @@ def test_rest_fuzz_never_5xx(assistant, body):
 
 
 async def socket_session(assistant, events, session_id="socket-bad-input"):
-    client = socketio.AsyncClient(reconnection=False)
-    received = []
-    errors = []
-    client.on("bot_uttered", lambda data: received.append(data))
-    client.on("error", lambda data: errors.append(data))
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda data: confirmed.set())
-    await client.connect(assistant.url, headers={"Origin": assistant.page_url}, transports=["polling"])
-    await client.emit("session_request", {"session_id": session_id})
-    await asyncio.wait_for(confirmed.wait(), 10)
+    client, received, errors = await open_session(assistant, session_id)
     for event in events:
         await client.emit("user_uttered", event)
         await asyncio.sleep(0.3)
     before = len(received)
     await client.emit("user_uttered", {"message": "how much does it cost?", "session_id": session_id})
-    for _ in range(50):
-        if any("$3,000" in m.get("text", "") for m in received[before:]):
-            break
-        await asyncio.sleep(0.2)
+    await wait_for_text(received, "$3,000", after=before)
     await close(client)
     return received, errors
-
-
-async def close(client):
-    """Ends a polling client at once. (disconnect() waits out the current long
-    poll, about 30 s; the websocket transport needs a newer aiohttp than
-    Rasa 3.6 allows.)"""
-    if client.eio.http:
-        await client.eio.http.close()
 
 
 def test_socketio_bad_events_get_errors_and_the_next_message_an_answer(assistant):

@@ -9,10 +9,9 @@ import json
 import sqlite3
 
 import pytest
-import socketio
 
-from tests.integration.test_bad_input import close
 from tests.twilio_client import TwilioSender
+from tests.widget_client import close, open_session, wait_for_text
 
 EMERGENCY = "my chest hurts and i can't breathe"
 RAMBLE = (
@@ -162,19 +161,9 @@ def test_paste_beyond_the_channel_limit_keeps_its_emergency(assistant, sender):
 
 
 async def widget_exchange(assistant, session_id, message, wait_for):
-    client = socketio.AsyncClient(reconnection=False)
-    received = []
-    client.on("bot_uttered", lambda data: received.append(data))
-    confirmed = asyncio.Event()
-    client.on("session_confirm", lambda data: confirmed.set())
-    await client.connect(assistant.url, headers={"Origin": assistant.page_url}, transports=["polling"])
-    await client.emit("session_request", {"session_id": session_id})
-    await asyncio.wait_for(confirmed.wait(), 10)
+    client, received, _ = await open_session(assistant, session_id)
     await client.emit("user_uttered", {"message": message, "session_id": session_id})
-    deadline = asyncio.get_running_loop().time() + 20
-    while not any(wait_for in m.get("text", "") for m in received):
-        assert asyncio.get_running_loop().time() < deadline, f"no {wait_for!r} in {received}"
-        await asyncio.sleep(0.1)
+    await wait_for_text(received, wait_for)
     await close(client)
     return received
 

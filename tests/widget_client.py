@@ -1,0 +1,40 @@
+"""The widget's side of the socket.io channel, as rasa-webchat speaks it:
+connect from the page's origin, ask for a session, send user_uttered."""
+import asyncio
+from typing import Any, Dict, List, Tuple
+
+import socketio
+
+
+async def open_session(assistant, session_id: str) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], List[Any]]:
+    """A connected client in `session_id`, with the lists its bot messages and
+    error events arrive in."""
+    client = socketio.AsyncClient(reconnection=False)
+    received: List[Dict[str, Any]] = []
+    errors: List[Any] = []
+    client.on("bot_uttered", lambda data: received.append(data))
+    client.on("error", lambda data: errors.append(data))
+    confirmed = asyncio.Event()
+    client.on("session_confirm", lambda data: confirmed.set())
+    await client.connect(assistant.url, headers={"Origin": assistant.page_url}, transports=["polling"])
+    await client.emit("session_request", {"session_id": session_id})
+    await asyncio.wait_for(confirmed.wait(), 10)
+    return client, received, errors
+
+
+async def wait_for_text(received: List[Dict[str, Any]], wanted: str, after: int = 0, timeout: float = 20) -> None:
+    """Waits until a bot message from index `after` on contains `wanted`; fails loudly."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not any(wanted in m.get("text", "") for m in received[after:]):
+        if loop.time() > deadline:
+            raise AssertionError(f"no {wanted!r} in {received[after:]}")
+        await asyncio.sleep(0.1)
+
+
+async def close(client: socketio.AsyncClient) -> None:
+    """Ends a polling client at once. (disconnect() waits out the current long
+    poll, about 30 s; the websocket transport needs a newer aiohttp than
+    Rasa 3.6 allows.)"""
+    if client.eio.http:
+        await client.eio.http.close()
