@@ -22,6 +22,10 @@ NAME_LEAD_INS = re.compile(
 LEAD_SLOTS = ("lead_name", "lead_contact", "lead_city")
 # Intents that mean "this is not my phone number or email".
 NOT_AN_ANSWER_PREFIX = "ask_"
+QUESTION_PREFIXES = ("ask_", "clinic_")
+# A message shaped like a name ("Sam Park") is the name unless the classifier
+# is at least this sure it is a question ("exosomes").
+NAME_OVER_QUESTION_BELOW = 0.6
 NOT_AN_ANSWER = {
     "emergency", "self_harm", "poisoning", "message_too_long",
     "deny", "human_handoff", "bot_challenge",
@@ -32,7 +36,7 @@ NOT_A_NAME_OR_CITY = re.compile(
     r"\b(i|me|my|want|wanna|need|have|has|had|feel|feeling|is|are|am|was|were|"
     r"can'?t|cant|don'?t|dont|won'?t|will|would|help|pain|hurts?|hurting|bleed\w*|"
     r"blood|fever|breath\w*|swell\w*|swollen|pus|kill|die|dying|dead|suicid\w*|"
-    r"pills?|chest|emergency|sick|faint\w*|what|why|how|when|please)\b",
+    r"pills?|chest|emergency|sick|faint\w*|what|why|how|when|where|please)\b",
     re.IGNORECASE,
 )
 
@@ -126,6 +130,23 @@ class ValidateLeadForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_lead_form"
 
+    async def extract_lead_name(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "lead_name":
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        intent = tracker.latest_message.get("intent") or {}
+        name, confidence = intent.get("name", ""), float(intent.get("confidence") or 0.0)
+        if name in NOT_AN_ANSWER:
+            return {}  # safety, "no", a person, "are you a bot?"
+        question = name.startswith(QUESTION_PREFIXES)
+        looks_like_name = "?" not in text and clean_name(text) is not None
+        if question and not (looks_like_name and confidence < NAME_OVER_QUESTION_BELOW):
+            # A question: the form steps aside and the rules answer it.
+            return {}
+        return {"lead_name": text}
+
     async def extract_lead_contact(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -134,7 +155,7 @@ class ValidateLeadForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
         looks_like_contact = "@" in text or len(re.findall(r"\d", text)) >= 3
-        not_an_answer = intent.startswith(NOT_AN_ANSWER_PREFIX) or intent in NOT_AN_ANSWER
+        not_an_answer = intent.startswith(QUESTION_PREFIXES) or intent in NOT_AN_ANSWER
         if not looks_like_contact and not_an_answer:
             # A question or a change of mind: the form steps aside and the
             # rules answer it (data/rules/booking.yml).

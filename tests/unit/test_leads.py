@@ -185,3 +185,31 @@ def test_real_names_and_cities_still_pass():
     assert clean_name("my name is maria lopez") == "Maria Lopez"
     assert clean_city("in New York") == "New York"
     assert clean_city("Des Moines") == "Des Moines"
+
+
+def form_tracker_at_name(text, intent, confidence):
+    tracker = tracker_before_action("lead_form", "action_submit_lead")
+    tracker.slots["requested_slot"] = "lead_name"
+    tracker.latest_message = {"text": text, "intent": {"name": intent, "confidence": confidence}}
+    return tracker
+
+
+@pytest.mark.parametrize(
+    "text, intent, confidence, taken",
+    [
+        ("Sam Park", "ask_locations", 0.51, True),      # a name that sounds like parking
+        ("Maria Lopez", "greet", 0.4, True),
+        ("exosomes", "ask_exosomes", 0.95, False),      # a question: the rules answer it
+        ("how much is it?", "ask_cost", 0.45, False),
+        ("my chest hurts", "emergency", 1.0, False),    # safety, never a name
+        ("no", "deny", 0.9, False),
+    ],
+)
+def test_the_name_step_takes_names_not_questions(text, intent, confidence, taken):
+    from actions.leads import ValidateLeadForm
+
+    tracker = form_tracker_at_name(text, intent, confidence)
+    extracted = asyncio.run(
+        ValidateLeadForm().extract_lead_name(CollectingDispatcher(), tracker, {})
+    )
+    assert extracted == ({"lead_name": text} if taken else {})
