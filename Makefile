@@ -42,6 +42,7 @@ help:
 	@echo "make test       run every test"
 	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
 	@echo "make train      train the model if data, domain or config changed"
+	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make retry-leads  send stored call-back requests to the clinic webhook"
 	@echo "make forget WHO=...  delete one person's conversations and leads"
