@@ -156,18 +156,24 @@ _SUPPOSING = re.compile(r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someo
 _PAST_TENSE = re.compile(r"\b(had|was|were|got|tuve|tenia|tuvo)\b")
 
 
-def clauses(text: str) -> List[str]:
-    flags = red_flags()
-    normalised = normalise(text)
-    for idiom in flags.idioms:
+def _clauses_of(normalised: str) -> List[str]:
+    for idiom in red_flags().idioms:
         normalised = idiom.sub(" ", normalised)
     return [c.strip() for c in _CLAUSE_END.split(normalised) if c and c.strip()]
 
 
+def clauses(text: str) -> List[str]:
+    return _clauses_of(normalise(text))
+
+
+def _reports_now(clause: str) -> bool:
+    # "if I have a fever on the day..." supposes; it reports nothing.
+    return bool(red_flags().present.search(_SUPPOSING.sub(" ", clause)))
+
+
 def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
     flags = red_flags()
-    # "if I have a fever on the day..." supposes; it reports nothing.
-    reports_now = bool(flags.present.search(_SUPPOSING.sub(" ", clause)))
+    reports_now = _reports_now(clause)
     only_asks = bool(flags.question_only.search(clause)) and not reports_now
     hypothetical = (
         only_asks
@@ -203,8 +209,9 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
 def screen(text: str) -> Verdict:
     """The red-flag verdict for a whole message."""
     found: Dict[str, Tuple[str, str]] = {}
-    parts = clauses(text)
-    resolved = bool(red_flags().resolved.search(normalise(text)))
+    normalised = normalise(text)
+    parts = _clauses_of(normalised)
+    resolved = bool(red_flags().resolved.search(normalised))
     # Self-harm is also looked for across clause ends ("Took all pills.
     # Intentionally."): its patterns are never negated, so nothing is lost.
     whole = " ".join(parts)
@@ -239,12 +246,11 @@ def asks_rather_than_reports(text: str) -> bool:
     normalised = normalise(text)
     if any(idiom.search(normalised) for idiom in flags.idioms) or flags.resolved.search(normalised):
         return True  # a figure of speech, or a sign that has passed
-    for clause in clauses(text):
+    for clause in _clauses_of(normalised):
         if flags.past.search(clause) or flags.hearsay.search(clause):
             return True
-        reports_now = flags.present.search(_SUPPOSING.sub(" ", clause))
         frames = (flags.question_only, flags.asks_about_risk, flags.hypothetical)
-        if any(f.search(clause) for f in frames) and not reports_now:
+        if any(f.search(clause) for f in frames) and not _reports_now(clause):
             return True
         if _temperature_written(clause) and not _fever(clause):
             return True
