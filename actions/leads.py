@@ -22,9 +22,10 @@ NAME_LEAD_INS = re.compile(
 LEAD_SLOTS = ("lead_name", "lead_contact", "lead_city")
 # Intents that mean "this is not my phone number or email".
 NOT_AN_ANSWER_PREFIX = "ask_"
-QUESTION_PREFIXES = ("ask_", "clinic_")
-# A message shaped like a name ("Sam Park") is the name unless the classifier
-# is at least this sure it is a question ("exosomes").
+QUESTION_PREFIXES = ("ask_", "clinic_", "several_topics")
+# A message shaped like a name is the name unless the classifier is at least
+# this sure it is a question ("exosomes"); a full name written as one ("Sam
+# Park", "Jordan Price") is the name whatever the classifier thinks.
 NAME_OVER_QUESTION_BELOW = 0.6
 NOT_AN_ANSWER = {
     "emergency", "self_harm", "poisoning", "message_too_long",
@@ -142,7 +143,9 @@ class ValidateLeadForm(FormValidationAction):
             return {}  # safety, "no", a person, "are you a bot?"
         question = name.startswith(QUESTION_PREFIXES)
         looks_like_name = "?" not in text and clean_name(text) is not None
-        if question and not (looks_like_name and confidence < NAME_OVER_QUESTION_BELOW):
+        words = text.split()
+        full_name = looks_like_name and 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
+        if question and not full_name and not (looks_like_name and confidence < NAME_OVER_QUESTION_BELOW):
             # A question: the form steps aside and the rules answer it.
             return {}
         return {"lead_name": text}

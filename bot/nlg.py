@@ -25,6 +25,10 @@ from bot.env import load_defaults
 
 
 DISCLAIMER = "utter_disclaimer"
+SEVERAL_TOPICS = "utter_several_topics"
+WARNING_SIGNS = "utter_safety_warning_signs"
+# The answers that end with the warning signs (as in data/rules/faq.yml).
+WARNING_SIGNS_AFTER = ("ask_pain", "ask_downtime", "ask_risks")
 # Replies that never get the disclaimer on top: safety replies stand alone,
 # and "are you a bot?" is followed by the disclaimer anyway (data/rules).
 NO_DISCLAIMER_ON_TOP = ("utter_safety_", DISCLAIMER, "utter_iamabot")
@@ -63,6 +67,8 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
         values = {**self.values, **kwargs}
+        if utter_action == SEVERAL_TOPICS:
+            values["topic_answers"] = await self._topic_answers(tracker, output_channel, values)
         response = await super().generate(utter_action, tracker, output_channel, **values)
         if (
             response
@@ -75,3 +81,19 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
                 # Two paragraphs: the widget shows them as two bubbles.
                 response["text"] = f"{disclaimer['text']}\n\n{response['text']}"
         return response
+
+    async def _topic_answers(
+        self, tracker: DialogueStateTracker, output_channel: Text, values: Dict[str, Any]
+    ) -> str:
+        """Each topic's answer in the order asked, one paragraph each, then the
+        warning signs once if any of them calls for it."""
+        topics = (tracker.latest_message.parse_data.get("topics") if tracker.latest_message else None) or []
+        names = [f"utter_{topic}" for topic in topics]
+        if any(topic in WARNING_SIGNS_AFTER for topic in topics):
+            names.append(WARNING_SIGNS)
+        paragraphs = []
+        for name in names:
+            answer = await super().generate(name, tracker, output_channel, **values)
+            if answer and answer.get("text"):
+                paragraphs.append(answer["text"])
+        return "\n\n".join(paragraphs)

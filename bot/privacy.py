@@ -75,7 +75,12 @@ def forget(who: str) -> Dict[str, int]:
                     bindparam("lead_ids", expanding=True)
                 )
                 leads = db.execute(remove, {"lead_ids": [row.id for row in rows]}).rowcount
-    return {"conversation_events": _delete_conversations(sender_ids), "leads": leads}
+    alerts = 0
+    if sender_ids and _has_table(engine, "alerts"):
+        remove = text("DELETE FROM alerts WHERE sender_id IN :ids").bindparams(bindparam("ids", expanding=True))
+        with engine.begin() as db:
+            alerts = db.execute(remove, {"ids": sorted(sender_ids)}).rowcount
+    return {"conversation_events": _delete_conversations(sender_ids), "leads": leads, "alerts": alerts}
 
 
 def purge(days: float) -> Dict[str, int]:
@@ -87,18 +92,18 @@ def purge(days: float) -> Dict[str, int]:
             stale = [row[0] for row in db.execute(text(
                 "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
             ), {"cutoff": cutoff})]
-    leads = 0
+    removed = {"leads": 0, "alerts": 0}
     engine = create_engine(os.environ["LEADS_DB_URL"])
-    if _has_table(engine, "leads"):
-        import datetime as dt
+    for table in removed:
+        if _has_table(engine, table):
+            import datetime as dt
 
-        with engine.begin() as db:
-            leads = db.execute(
-                text("DELETE FROM leads WHERE created_at < :cutoff"),
-                {"cutoff": dt.datetime.utcfromtimestamp(cutoff)},
-            ).rowcount
-    return {"conversations": len(stale), "conversation_events": _delete_conversations(stale),
-            "leads": leads}
+            with engine.begin() as db:
+                removed[table] = db.execute(
+                    text(f"DELETE FROM {table} WHERE created_at < :cutoff"),
+                    {"cutoff": dt.datetime.utcfromtimestamp(cutoff)},
+                ).rowcount
+    return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed}
 
 
 def main(argv: List[str]) -> int:

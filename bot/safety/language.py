@@ -32,6 +32,10 @@ _ENGLISH_WORDS = set(
     pain hair treatment after since help please can't cant don't dont not just
     he she his her they we our me been be get got feel feeling""".split()
 )
+# Spanish words that are also English ("yo", "y" for yes) or names: alone,
+# they decide nothing ("yo" is a greeting, "y" a yes).
+# "fue" is also FUE, the hair-transplant technique.
+_AMBIGUOUS = {"yo", "y", "de", "mi", "la", "el", "se", "lo", "van", "son", "va", "hay", "ya", "tu", "es", "fue"}
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -41,4 +45,5 @@ def language_of(text: str) -> str:
     words = _WORD.findall(normalise(text))
     spanish = sum(w in _SPANISH_WORDS for w in words)
     english = sum(w in _ENGLISH_WORDS for w in words)
-    return SPANISH if spanish > english else ENGLISH
+    telling = spanish >= 2 or any(w in _SPANISH_WORDS and w not in _AMBIGUOUS for w in words)
+    return SPANISH if telling and spanish > english else ENGLISH

@@ -67,6 +67,7 @@ class RedFlags:
     resolved: Pattern
     hypothetical: Pattern
     present: Pattern
+    immediate: Pattern
     after_treatment: Pattern
 
     @classmethod
@@ -90,6 +91,7 @@ class RedFlags:
             resolved=re.compile(data["resolved"].strip()),
             hypothetical=re.compile(data["hypothetical"].strip()),
             present=re.compile(data["present"].strip()),
+            immediate=re.compile(data["immediate"].strip()),
             after_treatment=re.compile(data["after_treatment"].strip()),
         )
 
@@ -101,9 +103,12 @@ def red_flags() -> RedFlags:
 
 def _negated(clause: str, start: int) -> bool:
     """A negation among the three words before a match ("no fever", "not
-    bleeding"), unless a "but" comes between them."""
-    before = clause[max(0, start - 30):start].split()[-3:]
-    words = " ".join(before)
+    bleeding"), or before a short list of signs ("nothing is red or oozing"),
+    unless a "but" comes between them."""
+    before = clause[max(0, start - 60):start].split()
+    words = " ".join(before[-3:])
+    if re.search(r"\b(or|nor)\b", words):
+        words = " ".join(before[-6:])
     if re.search(r"\b(but|pero)\b", words):
         words = re.split(r"\b(?:but|pero)\b", words)[-1]
     return bool(red_flags().negation.search(words))
@@ -122,34 +127,47 @@ _BARE_TEMPERATURE = re.compile(
     r"(?<![$\d.,])\b(1(?:0[0-6])(?:[.,]\d)?|3[89](?:[.,]\d)?|4[0-2](?:[.,]\d)?)"
     r"(?:\s*(°|º|deg\w*|f\b|c\b)|(?=\s+(?:this morning|now|tonight|today|last night|rn|and rising)\b))"
 )
+# A number, then the temperature word: "running 101 temp", "38.5 de fiebre".
+_NUMBER_THEN_WORD = re.compile(
+    r"(?<![$\d.,])\b(\d{2,3}(?:[.,]\d{1,2})?)\s*(°|º|deg\w*|grados|f\b|c\b)?\s*"
+    r"(?:(?:de|of|a|degree|degrees)\s+)?(?:fe?ve?r\w*|te?mp\w*|fiebre|calentura|temperatura)\b"
+)
+
+
+def _readings(clause: str) -> List[Tuple[float, str, int]]:
+    """Every temperature written in a clause: (value, unit, where)."""
+    found = []
+    for match in _BARE_TEMPERATURE.finditer(clause):
+        found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
+    for match in _NUMBER_THEN_WORD.finditer(clause):
+        found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
+    for match in _TEMPERATURE.finditer(clause):
+        raw = match.group(2) or match.group(4)
+        if not raw or (not match.group(1) and not match.group(7)):
+            continue  # a number with degrees but no temperature word ("30 degrees outside")
+        unit = (match.group(3) or match.group(5) or match.group(6) or "").strip()
+        found.append((float(raw.replace(",", ".")), unit, match.start()))
+    return found
+
+
+def _is_fever(value: float, unit: str) -> bool:
+    """100.4 °F or 38 °C and up; without a unit, the number says which."""
+    celsius = unit.startswith("c") or (unit in ("°", "º", "grados") and value < 50) or (
+        not unit.startswith("f") and 34 <= value <= 45
+    )
+    if celsius:
+        return 38 <= value <= 43
+    return 100.4 <= value <= 110
 
 
 def _temperature_written(clause: str) -> bool:
-    return any(m.group(2) or m.group(4) for m in _TEMPERATURE.finditer(clause)) or bool(
-        _BARE_TEMPERATURE.search(clause)
-    )
+    return bool(_readings(clause))
 
 
 def _fever(clause: str) -> bool:
-    for match in _BARE_TEMPERATURE.finditer(clause):
-        value = float(match.group(1).replace(",", "."))
-        unit = (match.group(2) or "").strip()
-        if (value >= 100.4 and not unit.startswith("c")) or (38 <= value <= 43 and not unit.startswith("f")):
-            if not _negated(clause, match.start()):
-                return True
-    for match in _TEMPERATURE.finditer(clause):
-        raw = match.group(2) or match.group(4)
-        unit = (match.group(3) or match.group(5) or match.group(6) or "").strip()
-        if not match.group(1) and not match.group(7):
-            continue  # a number with degrees but no temperature word ("30 degrees outside")
-        value = float(raw.replace(",", "."))
-        celsius = unit.startswith("c") or (unit in ("°", "º", "grados") and value < 50)
-        if celsius or 34 <= value <= 45:
-            if 38 <= value <= 43:
-                return not _negated(clause, match.start())
-        elif 100.4 <= value <= 110:
-            return not _negated(clause, match.start())
-    return False
+    return any(
+        _is_fever(value, unit) and not _negated(clause, where) for value, unit, where in _readings(clause)
+    )
 
 
 _SUPPOSING = re.compile(r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someone) (have|has|get|gets|develop|develops|run|runs|start|starts|had|got)\b( a| an)?")
@@ -175,14 +193,17 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
     flags = red_flags()
     reports_now = _reports_now(clause)
     only_asks = bool(flags.question_only.search(clause)) and not reports_now
-    hypothetical = (
-        only_asks
-        or bool(flags.asks_about_risk.search(clause))
-        or (bool(flags.hypothetical.search(clause)) and not reports_now)
+    asks = bool(flags.asks_about_risk.search(clause))
+    hypothetical = only_asks or asks or (bool(flags.hypothetical.search(clause)) and not reports_now)
+    # A written temperature is a reading, not a risk: "my temp is 101, is
+    # that a fever?" counts; "what if I get a fever of 101?" does not.
+    about_a_reading = only_asks or (
+        not reports_now and (asks or bool(flags.hypothetical.search(clause)))
     )
-    if (flags.past.search(clause) or flags.hearsay.search(clause)) and not _first_match(
-        flags.always[SELF_HARM], clause, False
-    ):
+    told_of = flags.past.search(clause) or (
+        flags.hearsay.search(clause) and not flags.immediate.search(clause)
+    )
+    if told_of and not _first_match(flags.always[SELF_HARM], clause, False):
         return None, None
     for outcome in flags.order:
         # Self-harm statements count even when negated or framed as a
@@ -192,7 +213,7 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
             rule = _first_match(flags.always[outcome], clause, negatable=not self_harm)
             if rule:
                 return outcome, rule
-        if outcome == EMERGENCY and not hypothetical and _fever(clause):
+        if outcome == EMERGENCY and not about_a_reading and _fever(clause):
             return outcome, "fever of 100.4 F / 38 C or more"
         if not hypothetical:
             reported = flags.reported[outcome]

@@ -95,7 +95,7 @@ def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
                 [sys.executable, "-m", "bot.launch", sys.executable, "-m", "actions.lead_store", "retry"],
                 cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=120,
             )
-            assert "1 of 1 pending leads delivered" in retry.stdout
+            assert "1 of 1 pending alerts and leads delivered" in retry.stdout
             assert webhook.received[0]["contact"] == "lee@example.com"
         finally:
             assistant.stop()

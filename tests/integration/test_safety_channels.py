@@ -119,7 +119,7 @@ def test_post_treatment_emergency_alerts_the_clinic_signed_without_diagnosis(ass
     ]
     assert len(alerts) == 1
     payload, headers = alerts[0]
-    assert set(payload) == {"type", "conversation_id", "channel", "reported_at"}
+    assert set(payload) == {"type", "alert_id", "conversation_id", "channel", "reported_at"}
     assert payload["conversation_id"] == sender and payload["channel"] == "rest"
     body = json.dumps(payload, separators=(",", ":")).encode()
     expected = hmac.new(b"dev-webhook-secret-change-me", body, hashlib.sha256).hexdigest()

@@ -26,10 +26,11 @@ def steps_of(path, key):
     return yaml.safe_load(path.read_text())[key]
 
 
-TRAINING = nlu_counts(ROOT / "data" / "nlu" / "faq.yml")
+TRAINING = sum((nlu_counts(p) for p in sorted((ROOT / "data" / "nlu").glob("*.yml"))), Counter())
 HOLDOUT = nlu_counts(ROOT / "tests" / "nlu_holdout.yml")
 RULES = steps_of(ROOT / "data" / "rules" / "faq.yml", "rules")
 STORIES = steps_of(ROOT / "tests" / "e2e" / "test_faq_stories.yml", "stories")
+TITLES = yaml.safe_load((ROOT / "actions" / "topic_titles.yml").read_text())
 NOT_AN_ANSWER = next(
     m["not_intent"] for m in DOMAIN["slots"]["lead_city"]["mappings"] if m.get("not_intent")
 )
@@ -47,7 +48,17 @@ def test_topic_has_its_answer(topic):
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_topic_has_training_and_held_out_examples(topic):
-    assert TRAINING[topic] >= 15 and HOLDOUT[topic] >= 8
+    assert TRAINING[topic] >= 40 and HOLDOUT[topic] >= 8
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_topic_has_a_clarification_title(topic):
+    assert TITLES.get(topic, "").strip()
+
+
+def test_only_intents_of_the_domain_have_titles():
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in DOMAIN["intents"]}
+    assert set(TITLES) <= intents
 
 
 @pytest.mark.parametrize("topic", TOPICS)

@@ -198,6 +198,9 @@ def form_tracker_at_name(text, intent, confidence):
     "text, intent, confidence, taken",
     [
         ("Sam Park", "ask_locations", 0.51, True),      # a name that sounds like parking
+        ("Jordan Price", "ask_cost", 0.97, True),       # a full name, however sure the classifier
+        ("pricing", "ask_cost", 0.98, False),
+        ("what are the risks and how long is recovery?", "several_topics", 1.0, False),
         ("Maria Lopez", "greet", 0.4, True),
         ("exosomes", "ask_exosomes", 0.95, False),      # a question: the rules answer it
         ("how much is it?", "ask_cost", 0.45, False),
@@ -213,3 +216,39 @@ def test_the_name_step_takes_names_not_questions(text, intent, confidence, taken
         ValidateLeadForm().extract_lead_name(CollectingDispatcher(), tracker, {})
     )
     assert extracted == ({"lead_name": text} if taken else {})
+
+
+def _emergency_after_treatment_tracker():
+    from rasa_sdk import Tracker
+
+    message = {"text": "i had my injections yesterday and now i have a fever of 103",
+               "intent": {"name": "emergency", "confidence": 1.0},
+               "safety": {"outcome": "emergency", "after_treatment": True}}
+    return Tracker("visitor-7", {}, message, [], False, None, None, "utter_safety_emergency")
+
+
+def test_emergency_alert_kept_while_webhook_down_and_sent_first_on_retry(domain, monkeypatch):
+    from actions.safety import ActionAlertClinic
+
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "down"
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        submit(domain)  # a lead waiting too
+        ActionAlertClinic().run(CollectingDispatcher(), _emergency_after_treatment_tracker(), domain)
+        _wait_until(lambda: lead_store.pending_alerts()[0].attempts >= 1)
+        assert webhook.received == []
+
+        webhook.mode = "ok"
+        assert lead_store.deliver_pending() == 2
+        alert, lead = webhook.received
+        assert alert["type"] == "post_treatment_emergency" and alert["conversation_id"] == "visitor-7"
+        assert "fever" not in str(alert) and "injections" not in str(alert)
+        assert lead["type"] == "lead"
+        assert lead_store.pending_alerts() == [] and lead_store.deliver_pending() == 0
+
+
+def test_emergency_alert_kept_when_no_webhook_is_configured(domain):
+    from actions.safety import ActionAlertClinic
+
+    ActionAlertClinic().run(CollectingDispatcher(), _emergency_after_treatment_tracker(), domain)
+    assert [a.sender_id for a in lead_store.pending_alerts()] == ["visitor-7"]

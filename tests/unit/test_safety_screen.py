@@ -41,6 +41,19 @@ MORE_URGENT = [
     ("my toddler swallowed some finasteride", POISONING),
     ("i accidentally took a double dose", POISONING),
     ("mi hijo se tomó unas pastillas de minoxidil", POISONING),
+    # A number before the temperature word, and a reading asked about.
+    ("running 101 temp after my injections", EMERGENCY),
+    ("my temp is 101, is that a fever?", EMERGENCY),
+    # Someone else, happening now, told like a story.
+    ("my coworker got her treatment over lunch and just fainted at her desk", EMERGENCY),
+    ("my friend got the treatment today and now she's got hives all over", EMERGENCY),
+    ("her speech is slurred and she can't smile on one side", EMERGENCY),
+    ("blood is dripping down my neck from the injection area and it's not slowing down", EMERGENCY),
+    ("no me para de sangrar el cuero cabelludo", EMERGENCY),
+    ("he doesn't want to live anymore", SELF_HARM),
+    ("mi hermana dice que se va a tirar del puente", SELF_HARM),
+    ("I swallowed some of the scalp wash by accident", POISONING),
+    ("grandpa got into my pill organizer and took my finasteride", POISONING),
 ]
 BENIGN = [
     "does the scalp injection sting a lot",
@@ -61,6 +74,16 @@ BENIGN = [
     "what signs of infection should I watch for",
     "I had a heart attack six years ago, am I a candidate?",
     "cuánto cuesta el tratamiento",
+    # A sign said to be absent, after the word; a reading below a fever.
+    "my lips aren't swollen or anything but my scalp feels tight, is that normal",
+    "is 99.5 a fever? I feel totally fine otherwise",
+    "tengo 37.2 de temperatura, ¿eso es fiebre?",
+    # Questions about what could happen.
+    "Can stem cell therapy cause an infection?",
+    "Has anyone ever had chest pain from this?",
+    "what should I do if I get hives after treatment?",
+    "If I got a fever after the treatment, what temperature should make me call you?",
+    "I thought I was going to faint when they showed me the needle lol but I was fine",
 ]
 
 
@@ -96,7 +119,9 @@ def test_an_emergency_typed_as_an_intent_payload_still_reaches_the_nlu():
 @pytest.mark.parametrize(
     "text, language",
     [("me duele el pecho", "es"), ("¿cuánto cuesta?", "es"), ("hola", "es"),
-     ("my chest hurts", "en"), ("how much is it", "en"), ("Maria", "en")],
+     ("my chest hurts", "en"), ("how much is it", "en"), ("Maria", "en"),
+     # Words both languages use: a greeting, a yes, the transplant technique.
+     ("yo", "en"), ("y", "en"), ("stem cells vs FUE?", "en")],
 )
 def test_language_of_the_reply(text, language):
     assert language_of(text) == language
