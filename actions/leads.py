@@ -37,7 +37,9 @@ NOT_A_NAME_OR_CITY = re.compile(
     r"\b(i|me|my|want|wanna|need|have|has|had|feel|feeling|is|are|am|was|were|"
     r"can'?t|cant|don'?t|dont|won'?t|will|would|help|pain|hurts?|hurting|bleed\w*|"
     r"blood|fever|breath\w*|swell\w*|swollen|pus|kill|die|dying|dead|suicid\w*|"
-    r"pills?|chest|emergency|sick|faint\w*|what|why|how|when|where|please)\b",
+    r"pills?|chest|emergency|sick|faint\w*|what|why|how|when|where|please|"
+    # A yes or a no is an answer to some other question, never a name.
+    r"yes|yeah|yep|yup|sure|ok|okay|no|nope|nah)\b",
     re.IGNORECASE,
 )
 

@@ -1,11 +1,14 @@
 """SMS state kept in the tracker's database, shared by every Rasa server:
 who asked not to be texted (STOP), keyed by the sender's hashed id, never the
-phone number; and which Twilio messages were already handled (replays).
+phone number; and the reply given to each Twilio message, so that Twilio's
+retry of a message (or a replay) gets the same reply and never a second turn.
 """
 import datetime as dt
 import os
 
-from sqlalchemy import Column, DateTime, String, delete, select
+from typing import Optional, Tuple
+
+from sqlalchemy import Column, DateTime, String, Text, delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
@@ -22,11 +25,14 @@ class SmsOptOut(Base):
     opted_out_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow)
 
 
-class HandledMessage(Base):
-    __tablename__ = "sms_handled_messages"
+class SmsReply(Base):
+    """A Twilio message being answered (reply still empty) or answered."""
+
+    __tablename__ = "sms_replies"
 
     message_sid = Column(String(64), primary_key=True)
-    handled_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow, index=True)
+    claimed_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow, index=True)
+    reply = Column(Text)
 
 
 def _engine() -> Engine:
@@ -49,15 +55,42 @@ def is_opted_out(sender_id: str) -> bool:
         return db.execute(select(SmsOptOut.sender_id).where(SmsOptOut.sender_id == sender_id)).first() is not None
 
 
-def first_time(message_sid: str) -> bool:
-    """Records a Twilio MessageSid; False if it was seen before."""
+def claim(message_sid: str, abandoned_after: float) -> Tuple[bool, Optional[str]]:
+    """Claims a message for a turn: (True, None) if this server is to answer
+    it; (False, reply) if it was answered already, or (False, None) while
+    another request for it is being answered. A claim with no reply after
+    `abandoned_after` seconds (its server died) is taken over."""
+    sid = message_sid[:64]
+    now = dt.datetime.utcnow()
+    with _engine().begin() as db:
+        # Twilio retries within minutes; a day later a reply is only a copy of
+        # what the texter was told (their name, say), so it goes.
+        db.execute(delete(SmsReply).where(SmsReply.claimed_at < now - dt.timedelta(days=1)))
     try:
         with _engine().begin() as db:
-            db.execute(
-                HandledMessage.__table__.insert().values(
-                    message_sid=message_sid[:64], handled_at=dt.datetime.utcnow()
-                )
-            )
-        return True
+            db.execute(SmsReply.__table__.insert().values(message_sid=sid, claimed_at=now))
+        return True, None
     except IntegrityError:
-        return False
+        pass
+    with _engine().begin() as db:
+        row = db.execute(select(SmsReply.reply, SmsReply.claimed_at).where(SmsReply.message_sid == sid)).first()
+        if row is None or row.reply is not None:
+            return False, row.reply if row else None
+        if (now - row.claimed_at).total_seconds() > abandoned_after:
+            taken = db.execute(
+                update(SmsReply)
+                .where(SmsReply.message_sid == sid, SmsReply.claimed_at == row.claimed_at)
+                .values(claimed_at=now)
+            )
+            return taken.rowcount == 1, None
+    return False, None
+
+
+def record_reply(message_sid: str, reply: str) -> None:
+    with _engine().begin() as db:
+        db.execute(update(SmsReply).where(SmsReply.message_sid == message_sid[:64]).values(reply=reply))
+
+
+def reply_to(message_sid: str) -> Optional[str]:
+    with _engine().connect() as db:
+        return db.execute(select(SmsReply.reply).where(SmsReply.message_sid == message_sid[:64])).scalar()

@@ -4,16 +4,27 @@
 What the stock connector lacks, and this one does:
 - every request's X-Twilio-Signature is checked against the auth token;
   missing or wrong: 403, and nothing reaches the assistant;
+- a body over 64 KB (Twilio's are a few KB) is refused with 413 before it is
+  read in full, and the signature is checked before any other work;
 - a request without `From` is a 400 with a reason, not a 500; one without
-  `Body` (a picture, say) gets a polite reply; a replayed MessageSid is a 409;
+  `Body` (a picture, say) gets a polite reply;
+- each MessageSid is answered once: the reply is stored with it, and Twilio's
+  retry (or a replay) gets the same TwiML without a second turn;
+- a turn has a budget below Twilio's 15 s wait, the action server's time
+  included; past it the texter gets a short apology with the clinic's phone,
+  and the late turn's replies are never sent (a lead it stores is kept);
 - replies go back inline as TwiML in the webhook's answer, not through a
   blocking `requests` call inside the async server. That needs no outbound
   connection and no REST credentials, and Twilio delivers from the number the
   visitor texted. A turn takes well under a second against Twilio's ~15 s wait;
-- buttons become numbered options, and a reply of "1" or "2" picks one;
+- buttons become numbered options, and a reply of "1", "1.", "#1", "1)" or
+  "①" picks one; a number out of range gets "reply 1 or 2";
 - texts are plain, at most 320 characters where possible, split at sentences;
-- STOP / UNSUBSCRIBE opt the number out (nothing more is sent until START),
-  HELP answers with the clinic's name and phone number;
+- carrier keywords as Twilio matches them (bot/channels/sms_keywords.py):
+  STOP and its kin opt the number out (nothing more is sent until START,
+  UNSTOP, or YES from an opted-out number), HELP answers with the clinic's
+  name and phone number and 911. The red-flag screen runs first, so "End it
+  all" or "Stop the bleeding" reach the safety reply, never an opt-out;
 - the tracker's sender id is a keyed hash of the phone number, which is never
   stored or logged in clear.
 """
@@ -23,7 +34,7 @@ import hmac
 import logging
 import os
 from urllib.parse import parse_qsl
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -32,14 +43,17 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import sms_format, sms_store
+from bot.channels import sms_format, sms_keywords, sms_store
 from bot.channels.guard import apology, clean_text, deliver, prepare_text
+from bot.safety.screen import screen
 
 logger = logging.getLogger(__name__)
 
-OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
-OPT_IN_WORDS = {"START", "UNSTOP"}
-HELP_WORDS = {"HELP", "INFO"}
+# Twilio's requests are a few KB; anything much bigger is not Twilio.
+MAX_TWILIO_BODY_BYTES = 64 * 1024
+# Twilio waits 15 s for the webhook's answer; the turn, action server
+# included, must be answered well before (Rasa's own action timeout is 300 s).
+TURN_BUDGET_SECONDS = float(os.environ.get("SMS_TURN_BUDGET_SECONDS") or 10)
 
 
 def sender_id_for(phone: str, key: str) -> str:
@@ -47,11 +61,41 @@ def sender_id_for(phone: str, key: str) -> str:
     return f"sms-{digest[:32]}"
 
 
-def twiml(texts: List[str]) -> HTTPResponse:
+def twiml_of(texts: List[str]) -> str:
     reply = MessagingResponse()
     for text in texts:
         reply.message(text)
-    return response.text(str(reply), content_type="text/xml")
+    return str(reply)
+
+
+def twiml(texts: List[str]) -> HTTPResponse:
+    return xml_response(twiml_of(texts))
+
+
+def xml_response(xml: str) -> HTTPResponse:
+    return response.text(xml, content_type="text/xml")
+
+
+def too_large() -> HTTPResponse:
+    return response.json(
+        {"error": f"request too large for a Twilio webhook (at most {MAX_TWILIO_BODY_BYTES // 1024} KB)"},
+        status=413,
+    )
+
+
+async def read_capped_body(request: Request) -> Optional[bytes]:
+    """The request body, or None once it passes MAX_TWILIO_BODY_BYTES (then
+    the rest is never read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_TWILIO_BODY_BYTES:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream:
+        size += len(chunk)
+        if size > MAX_TWILIO_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class TwilioSMSInput(InputChannel):
@@ -100,23 +144,57 @@ class TwilioSMSInput(InputChannel):
             f"Call us at {phone}. In an emergency, call 911. Reply STOP to stop texts."
         )
 
-    async def _picked_option(self, request: Request, sender_id: str, body: str) -> str:
-        """Maps a reply of "1", "2", ... to the option the last message offered."""
-        if not body.isdigit():
-            return body
+    async def _picked_option(self, request: Request, sender_id: str, body: str) -> Tuple[str, int]:
+        """Maps a reply of "1", "2", ... to the option the last text offered:
+        (payload, 0), or (body, 0) when it is no pick, or (body, n) when it
+        picks nothing of the n options offered ("3" after "1. Yes 2. No")."""
+        number = sms_keywords.option_number(body)
+        if number is None:
+            return body, 0
         agent = getattr(request.app.ctx, "agent", None)
         tracker = await agent.tracker_store.retrieve(sender_id) if agent else None
         if tracker is None:
-            return body
+            return body, 0
         for event in reversed(tracker.events):
             if event.type_name == "user":
                 break
             if event.type_name == "bot":
                 payloads = sms_format.option_payloads(event.data or {})
                 if payloads:
-                    index = int(body) - 1
-                    return payloads[index] if 0 <= index < len(payloads) else body
-        return body
+                    if 1 <= number <= len(payloads):
+                        return payloads[number - 1], 0
+                    return body, len(payloads)
+        return body, 0
+
+    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
+                      sender_id: str) -> List[str]:
+        """One turn of the assistant, within the budget."""
+        collector = CollectingOutputChannel()
+        turn = asyncio.ensure_future(deliver(
+            on_new_message, UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={})
+        ))
+        try:
+            # Shielded: past the budget the turn still finishes (a lead it
+            # stores is kept); only its replies are dropped.
+            await asyncio.wait_for(asyncio.shield(turn), timeout=TURN_BUDGET_SECONDS)
+        except asyncio.TimeoutError:
+            logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, TURN_BUDGET_SECONDS)
+            return [apology()]
+        rendered = [r for r in (sms_format.render(m) for m in collector.messages) if r]
+        if not rendered:
+            logger.warning("SMS turn for %s gave no reply; apology sent", sender_id)
+        return sms_format.pack(rendered or [apology()])
+
+    async def _answered_elsewhere(self, message_sid: str) -> HTTPResponse:
+        """A retry while the first request is still being answered: wait for
+        that answer (up to the budget), and give the same."""
+        deadline = asyncio.get_event_loop().time() + TURN_BUDGET_SECONDS
+        while asyncio.get_event_loop().time() < deadline:
+            reply = await asyncio.to_thread(sms_store.reply_to, message_sid)
+            if reply is not None:
+                return xml_response(reply)
+            await asyncio.sleep(0.25)
+        return twiml([apology()])
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -127,7 +205,7 @@ class TwilioSMSInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             content_type = request.headers.get("content-type", "")
             if not content_type.startswith("application/x-www-form-urlencoded"):
@@ -135,13 +213,19 @@ class TwilioSMSInput(InputChannel):
                     {"error": "expected application/x-www-form-urlencoded, as Twilio sends"},
                     status=415,
                 )
+            raw = await read_capped_body(request)
+            if raw is None:
+                logger.warning("SMS webhook: refused a request over %d bytes", MAX_TWILIO_BODY_BYTES)
+                return too_large()
             # Parsed here rather than with request.form, which drops empty
             # fields (Twilio sends some, e.g. ToCity) and so breaks the signature.
             try:
-                params = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+                params = dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
             except UnicodeDecodeError:
                 return response.json({"error": "body is not UTF-8"}, status=400)
             if not self._signature_ok(request, params):
+                # No phone number or text in the log: only what was refused.
+                logger.warning("SMS webhook: refused a request with an invalid or missing signature")
                 return response.json({"error": "invalid or missing X-Twilio-Signature"}, status=403)
             phone = params.get("From", "").strip()
             if not phone:
@@ -149,34 +233,39 @@ class TwilioSMSInput(InputChannel):
 
             sender_id = sender_id_for(phone, self.sender_hash_key)
             message_sid = params.get("MessageSid", "")
-            if message_sid and not await asyncio.to_thread(sms_store.first_time, message_sid):
-                # A replayed request (or Twilio retrying one we answered):
-                # handled once already, so nothing reaches the assistant twice.
-                return response.json({"error": "duplicate MessageSid, already handled"}, status=409)
             body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
-            keyword = body.upper()
+            # Safety first: a message with a red flag is never a keyword.
+            keyword = None if screen(body).flagged else sms_keywords.keyword(body)
+            opted_out = await asyncio.to_thread(sms_store.is_opted_out, sender_id)
 
-            if keyword in OPT_OUT_WORDS:
+            if keyword in sms_keywords.OPT_OUT:
                 await asyncio.to_thread(sms_store.opt_out, sender_id)
                 logger.info("SMS opt-out recorded for %s", sender_id)
                 return twiml([])  # the carrier/Twilio confirms opt-outs itself
-            if keyword in OPT_IN_WORDS:
+            if keyword in sms_keywords.OPT_IN or (opted_out and keyword in sms_keywords.OPT_IN_IF_OPTED_OUT):
                 await asyncio.to_thread(sms_store.opt_in, sender_id)
                 return twiml(["You're subscribed again. Ask me anything about stem cell therapy for hair loss."])
-            if await asyncio.to_thread(sms_store.is_opted_out, sender_id):
+            if opted_out:
                 return twiml([])
-            if keyword in HELP_WORDS:
+            if keyword in sms_keywords.HELP:
                 return twiml([self._help_text()])
             if not body:
                 return twiml(["Sorry, I can only read text. Please type your question."])
 
-            text = await self._picked_option(request, sender_id, body)
-            collector = CollectingOutputChannel()
-            await deliver(
-                on_new_message,
-                UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={}),
-            )
-            rendered = [r for r in (sms_format.render(m) for m in collector.messages) if r]
-            return twiml(sms_format.pack(rendered or [apology()]))
+            if message_sid:
+                claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS)
+                if reply is not None:
+                    return xml_response(reply)  # Twilio's retry, or a replay: the same answer
+                if not claimed:
+                    return await self._answered_elsewhere(message_sid)
+            text, offered = await self._picked_option(request, sender_id, body)
+            if offered:
+                texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
+            else:
+                texts = await self._answer(on_new_message, text, sender_id)
+            xml = twiml_of(texts)
+            if message_sid:
+                await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
+            return xml_response(xml)
 
         return webhook

@@ -24,7 +24,7 @@ NONE = "none"
 OUTCOMES = (EMERGENCY, SELF_HARM, POISONING)
 
 # Clause ends; a full stop inside a number ("100.8") is not one.
-_CLAUSE_END = re.compile(r"[!?;\n]+|\.+(?!\d)|\s-\s|,\s*(?:but|and|so|pero|y)\s")
+_CLAUSE_END = re.compile(r"[!?;\n]+|\.+(?!\d)|\s-\s|,\s*(?:but|and|so|pero|y)\s|,\s*(?=(?:i'?m|im)\s)")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 # A temperature word, then within a few words a number: "temp is 102",
 # "fever of 38.5", "fiebre de 39 grados".
@@ -68,6 +68,7 @@ class RedFlags:
     hypothetical: Pattern
     present: Pattern
     immediate: Pattern
+    never_resolved: Pattern
     after_treatment: Pattern
 
     @classmethod
@@ -92,6 +93,7 @@ class RedFlags:
             hypothetical=re.compile(data["hypothetical"].strip()),
             present=re.compile(data["present"].strip()),
             immediate=re.compile(data["immediate"].strip()),
+            never_resolved=re.compile(data["never_resolved"].strip()),
             after_treatment=re.compile(data["after_treatment"].strip()),
         )
 
@@ -127,6 +129,12 @@ _BARE_TEMPERATURE = re.compile(
     r"(?<![$\d.,])\b(1(?:0[0-6])(?:[.,]\d)?|3[89](?:[.,]\d)?|4[0-2](?:[.,]\d)?)"
     r"(?:\s*(°|º|deg\w*|f\b|c\b)|(?=\s+(?:this morning|now|tonight|today|last night|rn|and rising)\b))"
 )
+# A reading after "at"/"hit": "I'm at 38.9", "she hit 102 tonight".
+_AT_TEMPERATURE = re.compile(
+    r"\b(?:i'?m at|im at|is at|was at|at|hit|hitting|reading|reads|running|spiked to|up to)\s+"
+    r"(1(?:0[0-6])(?:[.,]\d)?|3[89](?:[.,]\d)?|4[0-2](?:[.,]\d)?)\b(?![.,]?\d)"
+    r"(?=\s*($|[.,!?;]|°|º|(and|this|now|tonight|today|last|since|after|with|degrees|deg|f|c|fever|temp\w*|rn|again|already)\b))"
+)
 # A number, then the temperature word: "running 101 temp", "38.5 de fiebre".
 _NUMBER_THEN_WORD = re.compile(
     r"(?<![$\d.,])\b(\d{2,3}(?:[.,]\d{1,2})?)\s*(°|º|deg\w*|grados|f\b|c\b)?\s*"
@@ -139,6 +147,8 @@ def _readings(clause: str) -> List[Tuple[float, str, int]]:
     found = []
     for match in _BARE_TEMPERATURE.finditer(clause):
         found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
+    for match in _AT_TEMPERATURE.finditer(clause):
+        found.append((float(match.group(1).replace(",", ".")), "", match.start()))
     for match in _NUMBER_THEN_WORD.finditer(clause):
         found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
     for match in _TEMPERATURE.finditer(clause):
@@ -241,8 +251,11 @@ def screen(text: str) -> Verdict:
         found[SELF_HARM] = (rule, whole)
     for clause in parts:
         outcome, rule = _clause_verdict(clause)
-        if outcome == EMERGENCY and resolved and (
-            _PAST_TENSE.search(clause) or red_flags().resolved.search(clause)
+        if (
+            outcome == EMERGENCY
+            and resolved
+            and (_PAST_TENSE.search(clause) or red_flags().resolved.search(clause))
+            and not red_flags().never_resolved.search(clause)
         ):
             continue  # "I had a fever of 101 last week but I'm fine now"
         if outcome and outcome not in found:

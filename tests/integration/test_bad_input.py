@@ -2,12 +2,14 @@
 never a 5xx, and the server answers the next normal message."""
 import asyncio
 import json
+import sqlite3
 
 import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.twilio_sms import sender_id_for
 from tests.twilio_client import TwilioSender, replies
 from tests.widget_client import close, open_session, wait_for_text
 
@@ -179,18 +181,36 @@ def sms(assistant):
     return TwilioSender(f"{assistant.url}/webhooks/twilio/webhook")
 
 
-@pytest.mark.parametrize("message", ODD_MESSAGES + ["", "   ", "a" * 100_000])
+# Twilio cuts an incoming text at 1,600 characters.
+@pytest.mark.parametrize("message", ODD_MESSAGES + ["", "   ", "a" * 1600])
 def test_twilio_odd_bodies_get_a_text_back(sms, message):
     texts = sms.text("+12125550180", message)
     assert texts and all(texts) and all(len(t) <= 320 for t in texts)
 
 
-def test_twilio_replayed_request_is_refused(sms, assistant):
-    params = sms.params("+12125550181", "how much does it cost?")
+def test_twilio_sized_body_that_no_twilio_request_has_is_413_unread(sms, assistant):
+    huge = requests.post(
+        sms.url, data=b"Body=" + b"a" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30,
+    )
+    assert huge.status_code == 413 and "too large" in huge.json()["error"]
+    # The server is still there for the next texter.
+    assert sms.text("+12125550183", "how much does it cost?")
+
+
+def test_twilio_retry_gets_the_same_reply_and_the_turn_runs_once(sms, assistant):
+    phone = "+12125550184"
+    params = sms.params(phone, "how much does it cost?")
     first = sms.post(params)
     again = sms.post(params)
-    assert first.status_code == 200 and replies(first)
-    assert again.status_code == 409 and "duplicate" in again.json()["error"]
+    assert first.status_code == again.status_code == 200
+    assert replies(first) and first.text == again.text
+    texter = sender_id_for(phone, assistant.env["SMS_SENDER_HASH_KEY"])
+    with sqlite3.connect(assistant.tracker_db) as db:
+        turns = db.execute(
+            "select count(*) from events where sender_id=? and type_name='user'", (texter,)
+        ).fetchone()[0]
+    assert turns == 1
 
 
 def test_twilio_wrong_content_type_and_forgery(sms, assistant):

@@ -117,3 +117,54 @@ def test_unreachable_tracker_database_fails_fast_with_what_to_fix(tmp_path):
     assert "Cannot reach the conversation database" in run.stderr
     assert "Fix TRACKER_DB_URL" in run.stderr
     assert "secret" not in run.stderr + run.stdout  # no password in the message
+
+
+class HungActionServer:
+    """An action server that accepts the request and never answers, as one
+    stuck on a slow database would (Rasa waits up to 300 s for it)."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.release = threading.Event()
+        release = self.release
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                release.wait(60)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
+def test_sms_turn_past_its_budget_gets_an_apology_and_twilio_retry_the_same(tmp_path):
+    from tests.twilio_client import TwilioSender, replies
+
+    hung = HungActionServer()
+    assistant = Assistant(tmp_path, {"ACTION_SERVER_URL": hung.url, "SMS_TURN_BUDGET_SECONDS": "2"})
+    try:
+        assistant.start_rasa()
+        sms = TwilioSender(f"{assistant.url}/webhooks/twilio/webhook")
+        params = sms.params("+12125550199", "i want to book a consultation")  # needs the action server
+        first = sms.post(params)
+        assert replies(first) == [
+            "Sorry, I couldn't finish that just now. Please try again in a moment "
+            "or call the clinic at +1 555-010-0199."
+        ]
+        # Twilio's retry of that message: the same answer, no second turn.
+        assert sms.post(params).text == first.text
+        # Other texters' FAQ answers need no action server: they come as usual.
+        assert any("$3,000" in t for t in sms.text("+12125550198", "how much does it cost?"))
+    finally:
+        hung.close()
+        assistant.stop()

@@ -98,3 +98,46 @@ def test_long_answers_are_split_at_sentences(sms):
     texts = sms.text(phone(8), "what causes hair loss")
     assert len(texts) >= 2 and all(len(t) <= 320 for t in texts)
     assert all(t.rstrip().endswith((".", "?", "!", ")", "number.")) for t in texts)
+
+
+@pytest.mark.parametrize("stop", ["Stop.", "stop!", " STOP ", "STOP ALL", "stop please", "OPTOUT", "Revoke"])
+def test_opt_out_as_texters_write_it(sms, stop):
+    number = phone(40 + ["Stop.", "stop!", " STOP ", "STOP ALL", "stop please", "OPTOUT", "Revoke"].index(stop))
+    assert sms.text(number, stop) == []
+    assert sms.text(number, "how much does it cost?") == []
+    # YES opts back in a number that opted out.
+    assert "subscribed again" in sms.text(number, "Yes")[0]
+    assert "$3,000 to $10,000" in "\n".join(sms.text(number, "how much does it cost?"))
+
+
+def test_a_red_flag_is_never_an_opt_out(sms):
+    reply = "\n".join(sms.text(phone(50), "End it all"))
+    assert "988" in reply
+    assert "\n".join(sms.text(phone(50), "Stop the bleeding")) != ""
+    # Still subscribed: the next question is answered.
+    assert "$3,000 to $10,000" in "\n".join(sms.text(phone(50), "how much does it cost?"))
+
+
+def test_yes_from_a_subscribed_number_is_an_answer_not_a_keyword(sms):
+    assert sms.text(phone(51), "yes")  # "Great! Ask me anything...", not silence
+
+
+@pytest.mark.parametrize("pick", ["1", "1.", "#1", "1)", "①"])
+def test_numbered_option_written_any_way_picks_it(sms, pick):
+    number = phone(60 + ["1", "1.", "#1", "1)", "①"].index(pick))
+    sms.text(number, "how much does it cost?")  # ends "1. Yes, book 2. No, thanks"
+    assert "yourhairclinic.com" in "\n".join(sms.text(number, pick))
+
+
+@pytest.mark.parametrize("pick", ["0", "3", "11", "²0"])
+def test_a_number_out_of_range_asks_for_1_or_2(sms, pick):
+    number = phone(70 + ["0", "3", "11", "²0"].index(pick))
+    sms.text(number, "how much does it cost?")
+    assert sms.text(number, pick) == ["Please reply 1 or 2."]
+    # The menu still stands.
+    assert "yourhairclinic.com" in "\n".join(sms.text(number, "1"))
+
+
+def test_superscript_two_picks_option_two_without_an_error(sms):
+    sms.text(phone(80), "how much does it cost?")
+    assert sms.text(phone(80), "²")  # "No, thanks", never a 500

@@ -54,6 +54,14 @@ MORE_URGENT = [
     ("mi hermana dice que se va a tirar del puente", SELF_HARM),
     ("I swallowed some of the scalp wash by accident", POISONING),
     ("grandpa got into my pill organizer and took my finasteride", POISONING),
+    # A reading after "at"; a stroke that "seems better now" still counts.
+    ("wife is at 38.8 and her scalp is swollen", EMERGENCY),
+    ("my vision went blurry and my mouth looked lopsided, it seems a bit better now", EMERGENCY),
+    ("the redness is going down onto my neck now", EMERGENCY),
+    ("burned myself with a lighter again last night", SELF_HARM),
+    ("he wishes he were dead and gave away his watch", SELF_HARM),
+    # A poisoning with symptoms gets the poisoning reply (which says 911 if unwell).
+    ("doubled up on my oral minox today and now im dizzy and my heart is pounding", POISONING),
 ]
 BENIGN = [
     "does the scalp injection sting a lot",
@@ -84,6 +92,10 @@ BENIGN = [
     "what should I do if I get hives after treatment?",
     "If I got a fever after the treatment, what temperature should make me call you?",
     "I thought I was going to faint when they showed me the needle lol but I was fine",
+    "I live at 101 Main St, is that close to your clinic",
+    "my husband took all his pain meds as prescribed and the soreness is fine now",
+    "what are the chances i faint during the lipo, im a bit of a fainter",
+    "what should i do if i get a fever after the procedure?",
 ]
 
 
