@@ -54,3 +54,17 @@ def replies(response: requests.Response) -> List[str]:
     # from the clinic number they texted.
     assert all(not message.attrib for message in messages)
     return [message.text or "" for message in messages]
+
+
+def texter_id(phone: str, env: Dict[str, str]) -> str:
+    """The conversation id the SMS channel gives a phone number, with the
+    key the servers use (their environment, else bot/defaults.env)."""
+    from pathlib import Path
+
+    from bot.channels.twilio_sms import sender_id_for
+    from bot.env import read_env_file
+
+    key = env.get("SMS_SENDER_HASH_KEY") or read_env_file(
+        Path(__file__).resolve().parents[1] / "bot" / "defaults.env"
+    )["SMS_SENDER_HASH_KEY"]
+    return sender_id_for(phone, key)

@@ -15,7 +15,11 @@ async def open_session(assistant, session_id: str) -> Tuple[socketio.AsyncClient
     client.on("bot_uttered", lambda data: received.append(data))
     client.on("error", lambda data: errors.append(data))
     confirmed = asyncio.Event()
-    client.on("session_confirm", lambda data: confirmed.set())
+    def on_confirm(data: Any) -> None:
+        client.confirmed_session_id = data  # the id the server gave the session
+        confirmed.set()
+
+    client.on("session_confirm", on_confirm)
     await client.connect(assistant.url, headers={"Origin": assistant.page_url}, transports=["polling"])
     await client.emit("session_request", {"session_id": session_id})
     await asyncio.wait_for(confirmed.wait(), 10)

@@ -40,6 +40,16 @@ def prepare_text(raw: str) -> str:
     return text
 
 
+# Texters' conversation ids (bot/channels/twilio_sms.py). The REST channel
+# and the widget take ids from the client, with no sign-in: they must never
+# write into a texter's conversation.
+SMS_PREFIX = "sms-"
+
+
+def taken_by_sms(sender_id: str) -> bool:
+    return sender_id.strip().lower().startswith(SMS_PREFIX)
+
+
 def apology() -> str:
     """Said when a turn produced no reply (an action failed, a service is
     down): never leave the visitor in silence."""

@@ -15,7 +15,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import MAX_BODY_BYTES, MAX_SENDER_CHARS, apology, deliver, prepare_text
+from bot.channels.guard import (
+    MAX_BODY_BYTES,
+    MAX_SENDER_CHARS,
+    apology,
+    deliver,
+    prepare_text,
+    taken_by_sms,
+)
 
 
 class BadRequest(Exception):
@@ -38,6 +45,10 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     sender = body.get("sender", "default")
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
         raise BadRequest(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if taken_by_sms(sender):
+        # The REST channel has no sign-in: it must not write into a texter's
+        # conversation (their ids are "sms-<hash>").
+        raise BadRequest("'sender' may not start with 'sms-': that prefix belongs to the SMS channel", 403)
     if "message" not in body:
         raise BadRequest("missing 'message'")
     message = body["message"]

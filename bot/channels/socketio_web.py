@@ -24,7 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MAX_SENDER_CHARS, apology, deliver, prepare_text
+from bot.channels.guard import MAX_SENDER_CHARS, apology, deliver, prepare_text, taken_by_sms
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,11 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if not isinstance(session_id, str) or not 0 < len(session_id) <= MAX_SENDER_CHARS:
+            if (
+                not isinstance(session_id, str)
+                or not 0 < len(session_id) <= MAX_SENDER_CHARS
+                or taken_by_sms(session_id)
+            ):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
@@ -149,7 +153,8 @@ class WebChatInput(SocketIOInput):
                 await sio.emit("error", {"error": "expected {message: string}"}, room=sid)
                 return
             sender_id = data.get("session_id") if self.session_persistence else sid
-            if not isinstance(sender_id, str) or not 0 < len(sender_id) <= MAX_SENDER_CHARS:
+            valid = isinstance(sender_id, str) and 0 < len(sender_id) <= MAX_SENDER_CHARS
+            if not valid or taken_by_sms(sender_id):
                 await sio.emit("error", {"error": "missing or invalid session_id"}, room=sid)
                 return
             text = prepare_text(data["message"])

@@ -9,8 +9,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.twilio_sms import sender_id_for
-from tests.twilio_client import TwilioSender, replies
+from tests.twilio_client import TwilioSender, replies, texter_id
 from tests.widget_client import close, open_session, wait_for_text
 
 ODD_MESSAGES = [
@@ -205,7 +204,7 @@ def test_twilio_retry_gets_the_same_reply_and_the_turn_runs_once(sms, assistant)
     again = sms.post(params)
     assert first.status_code == again.status_code == 200
     assert replies(first) and first.text == again.text
-    texter = sender_id_for(phone, assistant.env["SMS_SENDER_HASH_KEY"])
+    texter = texter_id(phone, assistant.env)
     with sqlite3.connect(assistant.tracker_db) as db:
         turns = db.execute(
             "select count(*) from events where sender_id=? and type_name='user'", (texter,)
@@ -221,3 +220,37 @@ def test_twilio_wrong_content_type_and_forgery(sms, assistant):
     signature = sms.validator.compute_signature(sms.url, sms.params("+12125550182", "hi"))
     assert sms.post(params, signature=signature).status_code == 403
     still_answers(assistant)
+
+
+def test_rest_cannot_write_into_a_texters_conversation(sms, assistant):
+    phone = "+12125550185"
+    sms.text(phone, "how much does it cost?")
+    texter = texter_id(phone, assistant.env)
+
+    def user_turns():
+        with sqlite3.connect(assistant.tracker_db) as db:
+            return db.execute(
+                "select count(*) from events where sender_id=? and type_name='user'", (texter,)
+            ).fetchone()[0]
+
+    before = user_turns()
+    refused = rest(assistant, {"sender": texter, "message": "i want to book a consultation"})
+    assert refused.status_code == 403 and "sms-" in refused.json()["error"]
+    assert user_turns() == before
+
+
+def test_widget_cannot_take_a_texters_conversation_id(assistant):
+    async def scenario():
+        client, received, errors = await open_session(assistant, "sms-0123456789abcdef")
+        confirmed = client.confirmed_session_id
+        await client.emit("user_uttered", {"message": "hi", "session_id": "sms-0123456789abcdef"})
+        for _ in range(50):  # the error event, within 5 s
+            if errors:
+                break
+            await asyncio.sleep(0.1)
+        await close(client)
+        return confirmed, errors
+
+    confirmed, errors = asyncio.run(scenario())
+    assert not confirmed.startswith("sms-")
+    assert errors and "session_id" in errors[0]["error"]

@@ -8,9 +8,8 @@ import time
 import pytest
 import requests
 
-from bot.channels.twilio_sms import sender_id_for
 from tests.servers import ROOT, Assistant
-from tests.twilio_client import TwilioSender
+from tests.twilio_client import TwilioSender, texter_id
 
 
 def run_make(target, env, *args):
@@ -63,8 +62,8 @@ def test_forget_by_phone_deletes_the_texters_hashed_conversation(private_assista
     sms = TwilioSender(f"{a.url}/webhooks/twilio/webhook")
     sms.text("+12125550190", "what are the risks")
     sms.text("+12125550191", "what are the risks")
-    texter = sender_id_for("+12125550190", a.env["SMS_SENDER_HASH_KEY"])
-    other = sender_id_for("+12125550191", a.env["SMS_SENDER_HASH_KEY"])
+    texter = texter_id("+12125550190", a.env)
+    other = texter_id("+12125550191", a.env)
     assert events_of(a, texter) > 0
     result = run_make("forget", a.env, "WHO=(212) 555-0190")
     assert result.returncode == 0, result.stderr
