@@ -105,7 +105,7 @@ class ActionAskRephrase(Action):
         return []
 
 
-class ActionGiveUp(ActionAskRephrase):
+class ActionGiveUp(Action):
     """Rasa's default fallback, as the clinic wants it: never a dead end. As
     Rasa's own does, it takes back the message that was not understood, so
     that it does not steer what comes next."""

@@ -110,9 +110,13 @@ def save_alert(**fields: object) -> Alert:
     return _save(Alert, **fields)
 
 
+def _pending_in(db, model):
+    return db.query(model).filter(model.status == PENDING).order_by(model.id)
+
+
 def _pending(model) -> list:
     with session() as db:
-        return db.query(model).filter(model.status == PENDING).order_by(model.id).all()
+        return _pending_in(db, model).all()
 
 
 def pending_alerts() -> List[Alert]:
@@ -148,7 +152,7 @@ def deliver_pending() -> int:
     delivered = 0
     with _delivery_lock, session() as db:
         for model in (Alert, Lead):
-            for event in db.query(model).filter(model.status == PENDING).order_by(model.id):
+            for event in _pending_in(db, model):
                 event.attempts += 1
                 try:
                     post_signed(event.payload())

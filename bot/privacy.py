@@ -8,6 +8,7 @@ Usage:
   python -m bot.privacy forget WHO     # phone number, email or conversation id
   python -m bot.privacy purge [DAYS]   # default: RETENTION_DAYS
 """
+import datetime as dt
 import os
 import re
 import sys
@@ -96,8 +97,6 @@ def purge(days: float) -> Dict[str, int]:
     engine = create_engine(os.environ["LEADS_DB_URL"])
     for table in removed:
         if _has_table(engine, table):
-            import datetime as dt
-
             with engine.begin() as db:
                 removed[table] = db.execute(
                     text(f"DELETE FROM {table} WHERE created_at < :cutoff"),

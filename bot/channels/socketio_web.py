@@ -60,6 +60,11 @@ def linkify_contacts(text: str) -> str:
     return "".join(parts)
 
 
+def usable_session_id(value: Any) -> bool:
+    """A session id the widget may use: a short string, not a texter's."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS and not taken_by_sms(value)
+
+
 def parse_origins(value: Any) -> List[str]:
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
@@ -134,11 +139,7 @@ class WebChatInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any = None) -> None:
             session_id = data.get("session_id") if isinstance(data, dict) else None
-            if (
-                not isinstance(session_id, str)
-                or not 0 < len(session_id) <= MAX_SENDER_CHARS
-                or taken_by_sms(session_id)
-            ):
+            if not usable_session_id(session_id):
                 session_id = uuid.uuid4().hex
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
@@ -153,8 +154,7 @@ class WebChatInput(SocketIOInput):
                 await sio.emit("error", {"error": "expected {message: string}"}, room=sid)
                 return
             sender_id = data.get("session_id") if self.session_persistence else sid
-            valid = isinstance(sender_id, str) and 0 < len(sender_id) <= MAX_SENDER_CHARS
-            if not valid or taken_by_sms(sender_id):
+            if not usable_session_id(sender_id):
                 await sio.emit("error", {"error": "missing or invalid session_id"}, room=sid)
                 return
             text = prepare_text(data["message"])

@@ -234,8 +234,9 @@ class TwilioSMSInput(InputChannel):
             sender_id = sender_id_for(phone, self.sender_hash_key)
             message_sid = params.get("MessageSid", "")
             body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
-            # Safety first: a message with a red flag is never a keyword.
-            keyword = None if screen(body).flagged else sms_keywords.keyword(body)
+            keyword = sms_keywords.keyword(body)
+            if keyword and screen(body).flagged:
+                keyword = None  # safety first: a message with a red flag is never a keyword
             opted_out = await asyncio.to_thread(sms_store.is_opted_out, sender_id)
 
             if keyword in sms_keywords.OPT_OUT:
