@@ -37,8 +37,10 @@ TRAINING_DATA = ["data/nlu", "data/stories", "data/rules"]
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 # Written apart from the training data, from the visitor's point of view.
 BLIND_HOLDOUT = ROOT / "tests" / "nlu_blind" / "holdout_visitors.yml"
+# The gated set first, then the development splits the classifier trains on;
 # borderline.yml holds messages a reader could take either way: not scored.
-SAFETY_SETS = sorted(p for p in (ROOT / "tests" / "safety").glob("*.yml") if p.name != "borderline.yml")
+SAFETY_EXAMPLES = ROOT / "data" / "safety" / "examples"
+SAFETY_SETS = [ROOT / "tests" / "safety" / "gated.yml"] + sorted(SAFETY_EXAMPLES.glob("*.yml"))
 
 # One visitor's conversation: FAQ questions and booking turns; "yes" after an
 # answer and "book ..." run the booking action on the action server.
@@ -269,16 +271,22 @@ def bench_components() -> Dict[str, object]:
     import yaml
 
     from bot.nlu.minilm import MiniLM
+    from bot.safety import examples
+    from bot.safety.classifier import Scorer, new_classifier
     from bot.safety.language import language_of
-    from bot.safety.screen import asks_rather_than_reports, screen
+    from bot.safety.screen import screen
 
     texts = [ex["text"] for path in SAFETY_SETS for ex in yaml.safe_load(path.read_text())["messages"]]
     holdout = [line.strip()[2:] for line in HOLDOUT.read_text().splitlines() if line.strip().startswith("- ")]
+    # The component's classifier, fitted on its development splits here (the
+    # NLU examples it also sees in training add little to its vocabulary).
+    labelled = examples.load_examples(SAFETY_EXAMPLES)
+    scorer = Scorer(new_classifier().fit([t for t, _ in labelled], [label for _, label in labelled]))
 
     def safety(text: str) -> None:
         screen(text)
         language_of(text)
-        asks_rather_than_reports(text)
+        scorer.probabilities(text)
 
     encoder = MiniLM()
     return {
@@ -355,7 +363,9 @@ def write_readme(data: Dict[str, object], command: str) -> None:
         lines += [
             "", "## Safety check", "",
             "Each set run through the trained model's whole NLU pipeline "
-            "(`bot/safety/evaluate.py`); `gated` was never tuned on.", "",
+            "(`bot/safety/evaluate.py`). `gated` was never tuned or trained on; "
+            "the classifier trains on the other sets (data/safety/examples/), so "
+            "their figures are in-sample.", "",
             "| set | messages | recall | false alarms |", "| --- | ---: | ---: | ---: |",
         ]
         for set_name, row in ours["safety"].items():

@@ -6,10 +6,12 @@ through it before rules, forms or fallbacks see the message. It combines two
 signals, so that each covers the other's blind spots:
 - the reviewed red-flag list (bot/safety/screen.py, data/safety/red_flags.yml),
   which reads the whole message;
-- a learned signal: its own small classifier over the message's sentence
-  embedding (bot/nlu/minilm_featurizer.py), trained on the emergency,
-  self_harm and poisoning examples (data/nlu/safety.yml) against every other
-  training example. A sentence encoder knows wordings the list lacks.
+- a learned signal: its own classifier (word and character n-grams, logistic
+  regression) trained on the NLU's emergency, self_harm and poisoning
+  examples against every other NLU example, and on the development splits in
+  data/safety/examples/ (bot/safety/examples.py): messages written blind,
+  from the clinic's definitions, in the wordings visitors use. It reads
+  Spanish, shorthand and negations as they were written there.
 An outcome other than "none" replaces the intent at full confidence, so the
 safety rules (data/rules/safety.yml) win. A safety intent that neither signal
 supports is taken back, so a benign question that merely shares words with a
@@ -20,9 +22,9 @@ Every message also gets a `language` entity ("en" or "es"), which fills the
 `language` slot that picks the Spanish variants of the safety replies.
 """
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -32,17 +34,10 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.minilm_featurizer import sentence_embedding
+from bot.safety import classifier as learned
+from bot.safety import examples
 from bot.safety.language import SPANISH, language_of
-from bot.safety.screen import (
-    NONE,
-    SELF_HARM,
-    OUTCOMES,
-    asks_rather_than_reports,
-    has_negation,
-    mentions_treatment,
-    screen,
-)
+from bot.safety.screen import NONE, OUTCOMES, mentions_treatment, screen
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +46,7 @@ TOO_LONG = "message_too_long"
 # says so in Spanish rather than guess an English FAQ answer.
 OTHER_LANGUAGE = "other_language"
 SAFETY_INTENTS = set(OUTCOMES) | {TOO_LONG}
-WEIGHTS_FILE = "safety_classifier.npz"
+CLASSIFIER_FILE = "safety_classifier.skops"
 
 
 @DefaultV1Recipe.register(
@@ -61,10 +56,22 @@ class SafetyCheck(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {
-            # The classifier alone raises the alarm at this confidence in a
-            # safety intent (tuned on the development splits in tests/safety/,
-            # never on gated.yml): each set's false alarms stay under 3%.
-            "model_threshold": {"emergency": 0.99, "self_harm": 0.99, "poisoning": 0.9},
+            # The development splits the classifier also learns from.
+            "examples": "data/safety/examples",
+            # Names, places and contact details, as typed into the call-back
+            # form: none of them is urgent, however short.
+            "form_answers": "data/safety/form_answers.yml",
+            # The classifier raises the alarm when the message is at least this
+            # likely to be urgent (any of the three outcomes). Chosen by
+            # leaving each development split out in turn and scoring it
+            # (benchmarks/README.md), never on tests/safety/gated.yml.
+            "alarm_threshold": 0.5,
+            # Shorter messages ("goodbye for now", "no sorry", "Lee Wong")
+            # carry too few words for the classifier to tell a farewell from
+            # a goodbye: the red-flag list alone reads them. Leaving each
+            # development split out in turn, 2 of about 2,000 urgent messages
+            # were caught by the classifier alone with fewer words.
+            "model_min_words": 5,
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
@@ -76,14 +83,25 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        weights: Optional[Dict[str, np.ndarray]] = None,
+        classifier: Optional[Any] = None,
     ) -> None:
-        self.model_threshold = {k: float(v) for k, v in dict(config["model_threshold"]).items()}
+        self.examples = Path(config["examples"])
+        self.form_answers = Path(config["form_answers"])
+        self.alarm_threshold = float(config["alarm_threshold"])
+        self.model_min_words = int(config["model_min_words"])
         self.max_nlu_chars = int(config["max_nlu_chars"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self.model_storage = model_storage
         self.resource = resource
-        self.weights = weights
+        self.scorer = learned.Scorer(classifier) if classifier is not None else None
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # The examples are not Rasa training data: without this, Rasa would
+        # reuse a classifier trained on older examples.
+        config = {**cls.get_default_config(), **config}  # Rasa may pass only what config.yml sets
+        sources = examples.files(Path(config["examples"])) + [Path(config["form_answers"])]
+        return examples.fingerprint_files(sources)
 
     @classmethod
     def create(
@@ -106,85 +124,61 @@ class SafetyCheck(GraphComponent, IntentClassifier):
     ) -> "SafetyCheck":
         try:
             with model_storage.read_from(resource) as directory:
-                with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as saved:
-                    weights = {key: saved[key] for key in saved.files}
+                classifier = learned.load(directory / CLASSIFIER_FILE)
         except (ValueError, FileNotFoundError):
             # Without its learned half the check still has the red-flag list.
             logger.warning("Safety classifier not found; using the red-flag list alone.")
-            weights = None
-        return cls(config, model_storage, resource, weights)
+            classifier = None
+        return cls(config, model_storage, resource, classifier)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """A logistic regression over sentence embeddings: each safety intent
-        against everything else in the training data ("none")."""
-        from sklearn.linear_model import LogisticRegression
-
-        features, labels = [], []
+        """Each safety outcome against everything else ("none"): the NLU's
+        intent examples and the development splits' messages."""
+        texts, labels = [], []
         for example in training_data.intent_examples:
-            embedding = sentence_embedding(example)
             intent = example.get(INTENT)
-            if embedding is None or intent == TOO_LONG:
-                continue
-            features.append(embedding)
-            labels.append(intent if intent in OUTCOMES else NONE)
+            if intent != TOO_LONG and example.get(TEXT):
+                texts.append(example.get(TEXT))
+                labels.append(intent if intent in OUTCOMES else NONE)
+        for text, label in examples.load_examples(self.examples):
+            texts.append(text)
+            labels.append(label if label in OUTCOMES else NONE)
+        for text in examples.form_answers(self.form_answers):
+            texts.append(text)
+            labels.append(NONE)
         if len(set(labels)) < 2:
             return self.resource
-        model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
-        model.fit(np.stack(features), labels)
-        self.weights = {
-            "coef": model.coef_,
-            "intercept": model.intercept_,
-            "classes": np.array(model.classes_, dtype=str),
-        }
+        classifier = learned.new_classifier().fit(texts, labels)
+        self.scorer = learned.Scorer(classifier)
         with self.model_storage.write_to(self.resource) as directory:
-            np.savez(directory / WEIGHTS_FILE, **self.weights)
+            learned.save(classifier, directory / CLASSIFIER_FILE)
         return self.resource
 
-    def model_probabilities(self, message: Message) -> Dict[str, float]:
-        embedding = sentence_embedding(message)
-        if self.weights is None or embedding is None:
-            return {}
-        logits = self.weights["coef"] @ embedding + self.weights["intercept"]
-        exp = np.exp(logits - logits.max())
-        return dict(zip(self.weights["classes"].tolist(), (exp / exp.sum()).tolist()))
+    def model_signal(self, text: str) -> Tuple[str, float]:
+        """The most likely safety outcome, and how likely any of them is."""
+        if self.scorer is None or len(text) > self.max_nlu_chars:
+            return NONE, 0.0
+        if len(text.split()) < self.model_min_words:
+            return NONE, 0.0
+        probabilities = self.scorer.probabilities(text)
+        urgent = {o: p for o, p in probabilities.items() if o in OUTCOMES}
+        if not urgent:
+            return NONE, 0.0
+        return max(urgent, key=urgent.get), float(sum(urgent.values()))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             self._process(message)
         return messages
 
-    @staticmethod
-    def model_signal(probabilities: Dict[str, float]) -> Tuple[str, float]:
-        """The most likely safety outcome and its probability."""
-        scored = [(p, o) for o, p in probabilities.items() if o in OUTCOMES]
-        if not scored:
-            return NONE, 0.0
-        probability, outcome = max(scored)
-        return outcome, probability
-
-    def decide(
-        self, text: str, language: str, model_outcome: str, confidence: float
-    ) -> Tuple[str, Optional[str]]:
-        """The outcome and the signal behind it ("patterns", "model", "both")."""
+    def decide(self, text: str, model_outcome: str, confidence: float) -> Tuple[str, Optional[str]]:
+        """The outcome and the signal behind it ("patterns", "model", "both").
+        Either signal alone raises the alarm: recall comes first. Where both
+        do, the reviewed list names the outcome."""
         verdict = screen(text)
-        # The learned signal alone raises the alarm only where it is reliable
-        # (measured on the development splits in tests/safety/): English (the
-        # encoder's language; the list covers Spanish), no negation and no
-        # question or past-history frame, which a sentence embedding blurs
-        # ("no fever, no pus, normal?", "what if I get a fever after?").
-        # Self-harm is often said with a negation ("I don't want to be here",
-        # "no one would notice"): there a negation does not silence it, which
-        # raised its recall from 0.27 to 0.44 on those splits at no false alarm.
-        model_says = (
-            confidence >= self.model_threshold.get(model_outcome, 1.0)
-            and len(text) <= self.max_nlu_chars
-            and language != SPANISH
-            and (model_outcome == SELF_HARM or not has_negation(text))
-            and not asks_rather_than_reports(text)
-        )
+        model_says = confidence >= self.alarm_threshold
         if verdict.flagged:
-            both = model_says and model_outcome == verdict.outcome
-            return verdict.outcome, "both" if both else "patterns"
+            return verdict.outcome, "both" if model_says else "patterns"
         if model_says:
             return model_outcome, "model"
         return NONE, None
@@ -195,8 +189,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             return
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         language = language_of(text)
-        model_outcome, model_confidence = self.model_signal(self.model_probabilities(message))
-        outcome, signal = self.decide(text, language, model_outcome, model_confidence)
+        model_outcome, model_confidence = self.model_signal(text)
+        outcome, signal = self.decide(text, model_outcome, model_confidence)
         if outcome != NONE:
             intent = {"name": outcome, "confidence": 1.0}
         elif len(text) > self.max_nlu_chars:

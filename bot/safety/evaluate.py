@@ -14,13 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List
 
-import yaml
-
-BENIGN = "benign"
-
-
-def load_set(path: str) -> List[Dict[str, str]]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))["messages"]
+from bot.safety.examples import BENIGN, load_set
 
 
 def outcomes(model_path: str, texts: List[str]) -> List[Dict[str, object]]:

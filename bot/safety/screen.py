@@ -127,7 +127,7 @@ def _first_match(patterns: List[Pattern], clause: str, negatable: bool = True) -
 # A temperature written alone: "101.2 this morning", "102 now", "39.5c".
 _BARE_TEMPERATURE = re.compile(
     r"(?<![$\d.,])\b(1(?:0[0-6])(?:[.,]\d)?|3[89](?:[.,]\d)?|4[0-2](?:[.,]\d)?)"
-    r"(?:\s*(°|º|deg\w*|f\b|c\b)|(?=\s+(?:this morning|now|tonight|today|last night|rn|and rising)\b))"
+    r"(?:\s*(°|º|deg\w*|f\b|c\b)|(?=\s+(?:this morning|now|tonight|today|last night|rn|and rising|since)\b))"
 )
 # A reading after "at"/"hit": "I'm at 38.9", "she hit 102 tonight".
 _AT_TEMPERATURE = re.compile(
@@ -142,9 +142,16 @@ _NUMBER_THEN_WORD = re.compile(
 )
 
 
+# A clause that is nothing but a reading with its decimal: "101.2", "38,9".
+_ONLY_A_READING = re.compile(r"^(10[0-6][.,]\d|3[89][.,]\d|4[0-2][.,]\d)$")
+
+
 def _readings(clause: str) -> List[Tuple[float, str, int]]:
     """Every temperature written in a clause: (value, unit, where)."""
     found = []
+    alone = _ONLY_A_READING.match(clause.strip())
+    if alone:
+        found.append((float(alone.group(1).replace(",", ".")), "", 0))
     for match in _BARE_TEMPERATURE.finditer(clause):
         found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
     for match in _AT_TEMPERATURE.finditer(clause):
@@ -180,7 +187,10 @@ def _fever(clause: str) -> bool:
     )
 
 
-_SUPPOSING = re.compile(r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someone) (have|has|get|gets|develop|develops|run|runs|start|starts|had|got)\b( a| an)?")
+_SUPPOSING = re.compile(
+    r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someone|(the|my|his|her) [a-z]+( [a-z]+)?) "
+    r"(have|has|get|gets|develop|develops|run|runs|start|starts|started|had|got|kept|keeps)\b( a| an)?"
+)
 _PAST_TENSE = re.compile(r"\b(had|was|were|got|tuve|tenia|tuvo)\b")
 
 
