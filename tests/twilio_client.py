@@ -10,8 +10,13 @@ DEV_AUTH_TOKEN = "dev-auth-token-not-secret"  # bot/defaults.env
 
 
 class TwilioSender:
-    def __init__(self, webhook_url: str, auth_token: str = DEV_AUTH_TOKEN) -> None:
+    def __init__(self, webhook_url: str, auth_token: str = DEV_AUTH_TOKEN,
+                 configured_url: Optional[str] = None, headers: Optional[Dict[str, str]] = None) -> None:
         self.url = webhook_url
+        # The URL as configured in Twilio's console, which Twilio signs: behind
+        # a reverse proxy, not the one this client posts to.
+        self.configured_url = configured_url or webhook_url
+        self.headers = headers or {}
         self.validator = RequestValidator(auth_token)
 
     def params(self, phone: str, body: Optional[str]) -> Dict[str, str]:
@@ -31,9 +36,9 @@ class TwilioSender:
 
     def post(self, params: Dict[str, str], signature: Optional[str] = "sign") -> requests.Response:
         headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "User-Agent": "TwilioProxy/1.1", "I-Twilio-Idempotency-Token": "test"}
+                   "User-Agent": "TwilioProxy/1.1", "I-Twilio-Idempotency-Token": "test", **self.headers}
         if signature == "sign":
-            signature = self.validator.compute_signature(self.url, params)
+            signature = self.validator.compute_signature(self.configured_url, params)
         if signature is not None:
             headers["X-Twilio-Signature"] = signature
         return requests.post(self.url, data=params, headers=headers, timeout=30)

@@ -113,6 +113,7 @@ class TwilioSMSInput(InputChannel):
             twilio_number=credentials.get("twilio_number"),
             sender_hash_key=credentials.get("sender_hash_key") or credentials["auth_token"],
             public_url=credentials.get("public_url") or None,
+            trusted_proxies=(credentials.get("trusted_proxies") or "").split(),
         )
 
     def __init__(
@@ -122,6 +123,7 @@ class TwilioSMSInput(InputChannel):
         twilio_number: Optional[str],
         sender_hash_key: str,
         public_url: Optional[str] = None,
+        trusted_proxies: Optional[List[str]] = None,
     ) -> None:
         self.account_sid = account_sid
         self.twilio_number = twilio_number
@@ -130,11 +132,27 @@ class TwilioSMSInput(InputChannel):
         # Twilio signs the URL it was configured with; behind a proxy that is
         # not the URL this server sees.
         self.public_url = public_url
+        # Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed
+        # (the reverse proxy in front); anyone else could forge them.
+        self.trusted_proxies = set(trusted_proxies or [])
+
+    def signed_url(self, request: Request) -> str:
+        """The URL Twilio signed: TWILIO_WEBHOOK_URL if set; else, from a
+        trusted proxy, the URL the proxy was reached at; else what this
+        server sees."""
+        if self.public_url:
+            return self.public_url
+        peer = request.conn_info.client_ip if request.conn_info else ""
+        proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip()
+        host = request.headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+        if peer in self.trusted_proxies and (proto or host):
+            query = f"?{request.query_string}" if request.query_string else ""
+            return f"{proto or request.scheme}://{host or request.host}{request.path}{query}"
+        return request.url
 
     def _signature_ok(self, request: Request, params: Dict[str, str]) -> bool:
         signature = request.headers.get("X-Twilio-Signature", "")
-        url = self.public_url or request.url
-        return bool(signature) and self.validator.validate(url, params, signature)
+        return bool(signature) and self.validator.validate(self.signed_url(request), params, signature)
 
     def _help_text(self) -> str:
         name = os.environ.get("CLINIC_NAME", "The clinic")
@@ -155,16 +173,18 @@ class TwilioSMSInput(InputChannel):
         tracker = await agent.tracker_store.retrieve(sender_id) if agent else None
         if tracker is None:
             return body, 0
-        for event in reversed(tracker.events):
-            if event.type_name == "user":
-                break
-            if event.type_name == "bot":
-                payloads = sms_format.option_payloads(event.data or {})
-                if payloads:
-                    if 1 <= number <= len(payloads):
-                        return payloads[number - 1], 0
-                    return body, len(payloads)
-        return body, 0
+        # Only the last text's options count (sms_format.render_turn shows
+        # no others): after "1. Yes 2. No" and then a form question, "1" is
+        # an answer to the question.
+        last = next((e for e in reversed(tracker.events) if e.type_name in ("user", "bot")), None)
+        if last is None or last.type_name != "bot":
+            return body, 0
+        payloads = sms_format.option_payloads(last.data or {})
+        if not payloads:
+            return body, 0
+        if 1 <= number <= len(payloads):
+            return payloads[number - 1], 0
+        return body, len(payloads)
 
     async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
                       sender_id: str) -> List[str]:
@@ -180,7 +200,7 @@ class TwilioSMSInput(InputChannel):
         except asyncio.TimeoutError:
             logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, TURN_BUDGET_SECONDS)
             return [apology()]
-        rendered = [r for r in (sms_format.render(m) for m in collector.messages) if r]
+        rendered = sms_format.render_turn(collector.messages)
         if not rendered:
             logger.warning("SMS turn for %s gave no reply; apology sent", sender_id)
         return sms_format.pack(rendered or [apology()])
@@ -225,7 +245,12 @@ class TwilioSMSInput(InputChannel):
                 return response.json({"error": "body is not UTF-8"}, status=400)
             if not self._signature_ok(request, params):
                 # No phone number or text in the log: only what was refused.
-                logger.warning("SMS webhook: refused a request with an invalid or missing signature")
+                logger.warning(
+                    "SMS webhook: refused a request with an invalid or missing signature, checked "
+                    "against %s. If Twilio posts to another URL (a reverse proxy), set "
+                    "TWILIO_WEBHOOK_URL, or TRUSTED_PROXIES to the proxy's address.",
+                    self.signed_url(request),
+                )
                 return response.json({"error": "invalid or missing X-Twilio-Signature"}, status=403)
             phone = params.get("From", "").strip()
             if not phone:

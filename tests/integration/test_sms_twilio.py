@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from tests.servers import Assistant
 from tests.twilio_client import TwilioSender
 
 PHONE = "+12125550142"
@@ -141,3 +142,28 @@ def test_a_number_out_of_range_asks_for_1_or_2(sms, pick):
 def test_superscript_two_picks_option_two_without_an_error(sms):
     sms.text(phone(80), "how much does it cost?")
     assert sms.text(phone(80), "²")  # "No, thanks", never a 500
+
+
+PUBLIC_URL = "https://clinic.example/webhooks/twilio/webhook"
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "clinic.example"}
+
+
+def test_forwarded_url_counts_only_from_a_trusted_proxy(assistant, tmp_path):
+    # The session's assistant trusts no proxy: headers anyone could send are
+    # ignored, and the log says which URL the signature was checked against.
+    untrusted = TwilioSender(f"{assistant.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL,
+                             headers=FORWARDED)
+    refused = untrusted.post(untrusted.params(phone(40), "how much does it cost?"))
+    assert refused.status_code == 403
+    log = (assistant.workdir / "rasa.log").read_text()
+    assert f"checked against {assistant.url}/webhooks/twilio/webhook" in log
+    assert "TRUSTED_PROXIES" in log
+
+    behind_proxy = Assistant(tmp_path, {"TRUSTED_PROXIES": "127.0.0.1"}).start(web=False)
+    try:
+        trusted = TwilioSender(f"{behind_proxy.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL,
+                               headers=FORWARDED)
+        texts = trusted.text(phone(41), "how much does it cost?")
+        assert any("$3,000 to $10,000" in t for t in texts)
+    finally:
+        behind_proxy.stop()
