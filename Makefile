@@ -1,6 +1,7 @@
 # Every target installs what it needs first, so `make run` and `make test`
-# work on a fresh machine. Configuration lives in bot/defaults.env; any
-# environment variable of the same name overrides it.
+# work on a fresh machine. Configuration: bot/defaults.env, overridden by the
+# untracked local settings file .env (see .env.example), overridden by any
+# environment variable of the same name.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -110,7 +111,7 @@ validate: $(STAMP)
 
 # --- Run ---------------------------------------------------------------------
 actions: $(STAMP)
-	$(LAUNCH) sh -c 'exec $(VENV)/bin/rasa run actions --actions actions --port $$ACTION_PORT'
+	$(LAUNCH) sh -c 'SANIC_HOST=$$ACTION_HOST exec $(VENV)/bin/rasa run actions --actions actions --port $$ACTION_PORT'
 
 run: $(MODEL) $(WEBCHAT)
 	@$(LAUNCH) bash bot/run.sh
@@ -126,12 +127,14 @@ retry-leads: $(STAMP)
 # older than RETENTION_DAYS (run it daily from cron).
 forget: $(STAMP)
 	@[ -n "$(WHO)" ] || { echo 'usage: make forget WHO=<phone, email or conversation id>'; exit 2; }
-	$(PY) -m bot.privacy forget "$(WHO)"
+	$(LAUNCH) $(PY) -m bot.privacy forget "$(WHO)"
 
 purge: $(STAMP)
-	$(PY) -m bot.privacy purge
+	$(LAUNCH) $(PY) -m bot.privacy purge
 
 # --- Test --------------------------------------------------------------------
+# Tests never read the local settings file (.env): bot/env.py.
+test test-unit test-e2e validate: export CLINIC_SETTINGS_FILE :=
 # Data checks and test stories first (fast, and they name the broken file),
 # then pytest: unit tests of the actions, grounding, the held-out NLU set and
 # conversations against the real servers.

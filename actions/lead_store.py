@@ -182,6 +182,9 @@ def main(argv: List[str]) -> None:
     if argv[1:] != ["retry"]:
         sys.exit("usage: python -m actions.lead_store retry")
     logging.basicConfig(level=logging.INFO)
+    from bot.env import describe
+
+    print("\n".join(describe()))
     before = len(pending_alerts()) + len(pending_leads())
     sent = deliver_pending()
     print(f"{sent} of {before} pending alerts and leads delivered")

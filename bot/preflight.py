@@ -40,6 +40,9 @@ def check_redis(host: str, port: int) -> None:
 
 
 def main() -> int:
+    from bot.env import describe
+
+    print("\n".join(describe()))
     problems = []
     url = os.environ["TRACKER_DB_URL"]
     try:
@@ -49,7 +52,7 @@ def main() -> int:
         problems.append(
             f"Cannot reach the conversation database {safe}: {error.__class__.__name__}: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
-            "  Fix TRACKER_DB_URL (environment or bot/defaults.env), or start the database."
+            "  Fix TRACKER_DB_URL (environment, .env or bot/defaults.env), or start the database."
         )
     if os.environ.get("LOCK_STORE_TYPE") == "redis":
         host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import time
+from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
 from sqlalchemy import bindparam, create_engine, inspect, text
@@ -105,10 +106,23 @@ def purge(days: float) -> Dict[str, int]:
     return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed}
 
 
+def _missing_sqlite(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and not Path(parsed.database).exists()
+
+
 def main(argv: List[str]) -> int:
-    from bot.env import load_defaults
+    from bot.env import describe, load_defaults
 
     load_defaults()
+    print("\n".join(describe()))
+    missing = [url for url in (os.environ["TRACKER_DB_URL"], os.environ["LEADS_DB_URL"]) if _missing_sqlite(url)]
+    if missing and len(missing) == 2:
+        # A fresh install, or settings pointing elsewhere: say so, never crash.
+        print(f"nothing stored yet: no database at {' or '.join(missing)}")
+        return 0
     if len(argv) == 3 and argv[1] == "forget" and argv[2].strip():
         print(f"forgotten: {forget(argv[2])}")
         return 0

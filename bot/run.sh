@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Starts the action server, the clinic page with the chat widget, and the
-# Rasa server (REST, socket.io and Twilio channels); Ctrl-C stops them all.
+# Rasa server (REST, socket.io and Twilio channels). Ctrl-C or SIGTERM (a
+# supervisor, `docker stop`) stops them all; if one of them dies, the others
+# are stopped too and this exits non-zero, so a supervisor can restart it
+# whole rather than leave it half-working.
 # Run through `make run`, which installs, trains and fills the environment
 # from bot/defaults.env first.
 set -euo pipefail
@@ -19,10 +22,16 @@ if [ -n "${RASA_API_TOKEN:-}" ]; then
 fi
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+cleanup() {
+    trap - EXIT INT TERM
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
-"$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" &
+SANIC_HOST="$ACTION_HOST" "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 "$VENV/bin/python" -m bot.web_server &
 pids+=($!)
@@ -41,9 +50,23 @@ announce() {
 MSG
 }
 announce &
-pids+=($!)
+announcer=$!
 
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
 "$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --port "$RASA_PORT" "${api_args[@]}" \
-    --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS
+    --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS &
+pids+=($! "$announcer")
+
+# `make run` under a supervisor: SIGTERM reaches make, which does not pass
+# it on. When the parent that started this is gone, stop as if signalled.
+parent=$PPID
+( while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM $$ 2>/dev/null ) &
+pids+=($!)
+
+# Signals interrupt `wait` at once (a foreground command would delay them
+# until it ended); it also returns when any server exits.
+status=0
+wait -n "${pids[@]:0:3}" || status=$?
+echo "A server stopped (exit $status): stopping the others." >&2
+exit $(( status == 0 ? 1 : status ))

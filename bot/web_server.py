@@ -87,7 +87,7 @@ def main() -> None:
     if not WEBCHAT_JS.is_file():
         raise SystemExit("rasa-webchat is not installed: run `make web`")
     port = int(os.environ["WEB_PORT"])
-    server = ThreadingHTTPServer(("0.0.0.0", port), PageHandler)
+    server = ThreadingHTTPServer((os.environ["WEB_HOST"], port), PageHandler)
     print(f"Clinic page with chat widget: http://localhost:{port}", flush=True)
     server.serve_forever()
 

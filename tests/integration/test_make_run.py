@@ -1,57 +1,113 @@
 """The README's contract: `make run` brings the whole assistant up, says how
-to talk to it, answers, and Ctrl-C stops every process it started."""
+to talk to it, answers, and stops every process it started: on Ctrl-C, on
+SIGTERM from a supervisor, and when one of its servers dies."""
 import os
 import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Dict, Iterator, Tuple
 
 import requests
 
 from tests.servers import ROOT, free_port
 
 
-def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
+@contextmanager
+def make_run(tmp_path: Path) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    env = {
-        **os.environ, **{k: str(v) for k, v in ports.items()},
-        "ACTION_SERVER_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
+    # No ACTION_SERVER_URL: it follows ACTION_PORT (bot/env.py).
+    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}
+    env.update({
+        **{k: str(v) for k, v in ports.items()},
         "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
         "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
         "PYTHON310": sys.executable,
-    }
-    log = (tmp_path / "run.log").open("w+")
+    })
+    log_path = tmp_path / "run.log"
     run = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                           stdout=log_path.open("w+"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
-        while "The clinic assistant is up" not in (tmp_path / "run.log").read_text():
-            assert run.poll() is None, (tmp_path / "run.log").read_text()[-3000:]
+        while "The clinic assistant is up" not in log_path.read_text():
+            assert run.poll() is None, log_path.read_text()[-3000:]
             assert time.monotonic() < deadline, "make run did not come up"
             time.sleep(0.5)
+        yield run, ports
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait(timeout=30)
+
+
+def listening_addresses(port: int) -> set:
+    """The IPv4 addresses a TCP port listens on, from /proc/net/tcp."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+def wait_until_closed(ports: Dict[str, int], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while any(listening_addresses(p) for p in ports.values()):
+        assert time.monotonic() < deadline, f"still listening: {ports}"
+        time.sleep(0.2)
+
+
+def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
+    with make_run(tmp_path) as (run, ports):
         banner = (tmp_path / "run.log").read_text()
         assert f"http://localhost:{ports['WEB_PORT']}" in banner and "curl" in banner
+        assert f"action server: http://127.0.0.1:{ports['ACTION_PORT']}/webhook" in banner
 
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
         reply = requests.post(f"{rasa}/webhooks/rest/webhook",
                               json={"sender": "readme", "message": "how much does it cost?"}, timeout=30)
         assert any("$3,000 to $10,000" in m.get("text", "") for m in reply.json())
+        # Booking runs on the action server: reached at the port it listens on.
         booking = requests.post(f"{rasa}/webhooks/rest/webhook",
                                 json={"sender": "readme", "message": "book a consultation"}, timeout=30)
         assert any("https://www.yourhairclinic.com/?" in m.get("text", "") for m in booking.json())
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert page.ok and "/static/webchat.js" in page.text
         assert requests.get(f"{rasa}/webhooks/twilio/", timeout=10).json() == {"status": "ok"}
-    finally:
+        # The action server (no login of its own) and the page: this machine only.
+        assert listening_addresses(ports["ACTION_PORT"]) == {"127.0.0.1"}
+        assert listening_addresses(ports["WEB_PORT"]) == {"127.0.0.1"}
+
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        try:
-            run.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            raise
-    for port in ports.values():
-        try:
-            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-        except requests.ConnectionError:
-            continue
-        raise AssertionError(f"something still listens on {port} after Ctrl-C")
+        run.wait(timeout=60)
+        wait_until_closed(ports)
+
+
+def test_sigterm_to_make_alone_stops_everything(tmp_path):
+    with make_run(tmp_path) as (run, ports):
+        run.send_signal(signal.SIGTERM)  # a supervisor signals the process it started
+        run.wait(timeout=60)
+        wait_until_closed(ports)
+
+
+def test_a_dead_server_stops_the_rest_with_a_non_zero_exit(tmp_path):
+    with make_run(tmp_path) as (run, ports):
+        action_server = next(
+            int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+            and f"--port\0{ports['ACTION_PORT']}".encode() in _cmdline(pid)
+            and b"actions" in _cmdline(pid)
+        )
+        os.kill(action_server, signal.SIGKILL)
+        assert run.wait(timeout=60) != 0
+        wait_until_closed(ports)
+        assert "A server stopped" in (tmp_path / "run.log").read_text()
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
