@@ -5,9 +5,40 @@ its list of trusted types at import time by looking for each numpy and scipy
 type in every loaded module. After Rasa has imported TensorFlow that scan
 takes about 3 s; before it, under 1 s. Importing skops first cuts about 2 s
 from the server's start and from training (benchmarks/NOTES.md).
+
+Deprecation warnings are hidden: the 40 lines they print at start say nothing
+an operator or the clinic's staff can act on. Two things turn them back on:
+aiogram (imported by Rasa for its Telegram channel) at import, and Rasa's own
+warning filters (every UserWarning "once", pyparsing's deprecations among
+them), set when the command starts. So aiogram is imported first, and ours
+are put back in front after Rasa's.
 """
+import warnings
+
+# isort: off  (the order matters: skops before anything that imports TensorFlow)
 import skops.io  # noqa: F401  (imported only for the start-up time, see above)
+import aiogram.utils.deprecated  # noqa: F401  (its 'always' filter goes in first, below ours)
+import rasa.utils.common
 from rasa.__main__ import main
+
+# isort: on
+
+
+def _hide_deprecations() -> None:
+    for category in (DeprecationWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+_rasa_filters = rasa.utils.common._filter_warnings
+
+
+def _filters_then_ours(*args, **kwargs):  # type: ignore[no-untyped-def]
+    _rasa_filters(*args, **kwargs)
+    _hide_deprecations()
+
+
+rasa.utils.common._filter_warnings = _filters_then_ours
+_hide_deprecations()
 
 if __name__ == "__main__":
     main()

@@ -37,13 +37,15 @@ pids+=($!)
 pids+=($!)
 
 announce() {
-    until curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1; do sleep 1; done
+    # Up means ready: the model, the stores and the action server all answer.
+    until curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/health/ready" >/dev/null 2>&1; do sleep 1; done
     cat <<MSG
 
   The clinic assistant is up.
     Website widget: http://localhost:$WEB_PORT
     REST:           curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"how much does it cost?"}'
     Twilio webhook: http://localhost:$RASA_PORT/webhooks/twilio/webhook
+    Health:         http://localhost:$RASA_PORT/webhooks/health/ready (and /live)
     Staff shell:    make shell (in another terminal)
   Stop with Ctrl-C.
 

@@ -1,14 +1,37 @@
 #!/usr/bin/env bash
-# Staff testing: the action server in the background, `rasa shell` in front.
+# Staff testing: an action server of its own in the background, `rasa shell`
+# in front. It runs beside `make run` (its own ports), and in test mode by
+# default: its own conversation and lead databases under var/shell/, and no
+# clinic webhook, so staff tests never reach the clinic. `make shell REAL=1`
+# tests the real path (the configured stores and webhook).
 set -euo pipefail
 
 VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
-mkdir -p var
+mkdir -p var/shell
 
-SANIC_HOST="$ACTION_HOST" "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >var/actions-shell.log 2>&1 &
+export ACTION_PORT="$SHELL_ACTION_PORT"
+export ACTION_SERVER_URL="http://127.0.0.1:$SHELL_ACTION_PORT/webhook"
+if [ "${REAL:-0}" != "1" ]; then
+    export TRACKER_DB_URL="sqlite:///var/shell/tracker.db"
+    export LEADS_DB_URL="sqlite:///var/shell/leads.db"
+    export CLINIC_WEBHOOK_URL=""
+    echo "Test mode: conversations and call-back requests stay in var/shell/; nothing is sent to the clinic."
+    echo "(make shell REAL=1 uses the configured stores and webhook.)"
+else
+    echo "REAL mode: call-back requests go to the clinic's database and webhook."
+    "$VENV/bin/python" -m bot.preflight
+fi
+
+SANIC_HOST=127.0.0.1 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >var/shell/actions.log 2>&1 &
 actions_pid=$!
+# Ctrl-C at a button menu ends rasa shell with an error of its own; whatever
+# happens, the action server goes with it.
 trap 'kill "$actions_pid" 2>/dev/null || true' EXIT INT TERM
-until curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; do sleep 0.5; done
+until curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; do
+    kill -0 "$actions_pid" 2>/dev/null || { cat var/shell/actions.log; exit 1; }
+    sleep 0.5
+done
 
-"$VENV/bin/python" -m bot.rasa_cli shell --model "$MODEL" --endpoints endpoints.yml --port "$RASA_PORT"
+"$VENV/bin/python" -m bot.rasa_cli shell --model "$MODEL" \
+    --endpoints endpoints.yml --port "$SHELL_PORT"

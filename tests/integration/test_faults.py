@@ -5,6 +5,7 @@ import sys
 import time
 
 import pytest
+import requests
 
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.servers import ROOT, Assistant, free_port
@@ -24,10 +25,23 @@ def timed_say(assistant, sender, message):
     return [m.get("text", "") for m in reply], time.monotonic() - started
 
 
+def readiness(assistant):
+    answer = requests.get(f"{assistant.url}/webhooks/health/ready", timeout=10)
+    return answer.status_code, answer.json()
+
+
 def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
     assistant = own_assistant.start(web=False)
+    assert readiness(assistant) == (200, {"status": "ready", "checks": {
+        "model": "ok", "tracker_store": "ok", "lock_store": "ok", "action_server": "ok"}})
     assistant.say("fault-actions", "how much does it cost?")
     assistant.stop_process("actions")
+    # A load balancer sees it; Rasa's own / would still say 200.
+    status, body = readiness(assistant)
+    assert status == 503 and body["checks"]["action_server"] != "ok"
+    assert body["checks"]["tracker_store"] == "ok"
+    live = requests.get(f"{assistant.url}/webhooks/health/live", timeout=10)
+    assert live.status_code == 200
 
     texts, took = timed_say(assistant, "fault-actions", "yes")  # needs action_booking_link
     assert took < 3
@@ -40,6 +54,7 @@ def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
     assert "local anesthesia" in texts[0]
 
     assistant.start_actions()
+    assert readiness(assistant)[0] == 200
     texts, _ = timed_say(assistant, "fault-actions", "i want to book a consultation")
     assert "https://www.yourhairclinic.com/?" in texts[0]
 
