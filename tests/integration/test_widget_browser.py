@@ -107,7 +107,7 @@ def test_visitor_asks_cost_books_reloads_and_stays_safe(browser, assistant):
     visitor.screenshot("widget-injection-shown-as-text")
 
     # Nothing but the clicked booking page tried to leave the machine (the
-    # widget's Google font is refused by the page's CSP before any request).
+    # page server strips the widget's Google font import).
     assert all(u.startswith("https://www.yourhairclinic.com/") for u in visitor.left_machine)
 
 
