@@ -16,8 +16,12 @@
 (function () {
   "use strict";
 
-  var settings = JSON.parse(document.getElementById("webchat-settings").textContent);
-  var clinic = settings.title || "the clinic";
+  // The clinic's name: the script tag's data-clinic (a page of the clinic's
+  // own) or the settings the page server writes.
+  var script = document.currentScript;
+  var settingsElement = document.getElementById("webchat-settings");
+  var clinic = (script && script.getAttribute("data-clinic")) ||
+    (settingsElement && JSON.parse(settingsElement.textContent).title) || "the clinic";
 
   // As bot/channels/socketio_web.py's _CONTACT: North American numbers
   // (+1 555-010-0199, (555) 010-0199, 1-800-222-1222), 911, 988 and emails.
