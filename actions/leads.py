@@ -1,4 +1,5 @@
 """The call-back form (lead_form): validation and submission."""
+import logging
 import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
@@ -8,11 +9,13 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import lead_store
+from actions import lead_store, tracker_scrub
 from actions.booking import booking_link
 from actions.channels import channel_name
 from actions.faq import latest_topic
 from actions.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 NAME_LEAD_INS = re.compile(
@@ -208,16 +211,26 @@ class ActionSubmitLead(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         name = tracker.get_slot("lead_name")
+        contact = tracker.get_slot("lead_contact")
         channel = channel_name(tracker)
         topic = latest_topic(tracker)
         lead_store.save_lead(
             sender_id=tracker.sender_id,
             name=name,
-            contact=tracker.get_slot("lead_contact"),
+            contact=contact,
             city=tracker.get_slot("lead_city"),
             channel=channel,
             topic=topic,
         )
+        # The lead holds the contact now; the conversation need not.
+        try:
+            tracker_scrub.scrub(
+                get_settings().tracker_db_url,
+                tracker.sender_id,
+                [contact, tracker_scrub.typed_contact(tracker.events, contact)],
+            )
+        except Exception:  # the visitor's request is stored: never fail it here
+            logger.exception("Could not remove contact details from conversation %s", tracker.sender_id)
         # The visitor never waits for the clinic's webhook: a slow or broken
         # one must not delay this reply, and the stored lead is retried later.
         lead_store.deliver_in_background()

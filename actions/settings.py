@@ -23,6 +23,9 @@ class Settings:
     clinic_address: str
     clinic_doctors: str
     leads_db_url: str
+    # Rasa's conversation store: contact details typed into the form are
+    # removed from it once the lead is stored (actions/tracker_scrub.py).
+    tracker_db_url: str
     webhook_url: str
     webhook_timeout: float
     # Signs every POST to the webhook (X-Clinic-Signature), so the clinic can
@@ -46,6 +49,7 @@ def get_settings() -> Settings:
         clinic_address=env.get("CLINIC_ADDRESS", "").strip(),
         clinic_doctors=env.get("CLINIC_DOCTORS", "").strip(),
         leads_db_url=env["LEADS_DB_URL"],
+        tracker_db_url=env.get("TRACKER_DB_URL", ""),
         webhook_url=env.get("CLINIC_WEBHOOK_URL", "").strip(),
         webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),
         webhook_secret=env.get("CLINIC_WEBHOOK_SECRET", ""),

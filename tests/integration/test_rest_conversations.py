@@ -84,6 +84,21 @@ def lead_rows(assistant, contact, timeout=5):
         time.sleep(0.1)
 
 
+def test_a_phone_number_leaves_the_stored_conversation_once_the_lead_holds_it(assistant, sender):
+    assistant.say(sender, "book an appointment")
+    assistant.say(sender, "yes")
+    assistant.say(sender, "Ana Silva")
+    assistant.say(sender, "sure, it's (415) 555-0173")
+    assert "Thanks, Ana Silva!" in texts(assistant.say(sender, "Portland"))[0]
+    assert lead_rows(assistant, "4155550173")[0][0] == "Ana Silva"
+    with sqlite3.connect(assistant.tracker_db) as db:
+        stored = [row[0] for row in db.execute("select data from events where sender_id=?", (sender,))]
+    assert stored and not any("555-0173" in data or "4155550173" in data for data in stored)
+    assert any("[removed: stored with the call-back request]" in data for data in stored)
+    # The conversation itself goes on.
+    assert "local anesthesia" in " ".join(texts(assistant.say(sender, "does it hurt")))
+
+
 def test_call_back_can_be_cancelled(assistant, sender):
     assistant.say(sender, "can i talk to a person")
     assistant.say(sender, "yes")

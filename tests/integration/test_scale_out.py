@@ -91,3 +91,15 @@ def test_two_servers_share_every_conversation_without_loss(cluster):
         assert stamps == sorted(stamps), sender               # stored in the order they happened
         assert sum(k == "bot" for k, _, _ in events) >= len(TURNS), sender
         assert sum(k == "session_started" for k, _, _ in events) == 1, sender
+
+
+def test_on_postgresql_a_phone_number_leaves_the_conversation_once_stored(cluster):
+    first, second, postgres, _ = cluster
+    sender = "scale-scrub"
+    for turn, message in enumerate(["book an appointment", "yes", "Kim Park", "call 212-555-0166", "Boston"]):
+        reply = first.say(sender, message) if turn % 2 else second.say(sender, message)
+    assert "Thanks, Kim Park!" in reply[0]["text"]
+    with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT data FROM events WHERE sender_id = %s", (sender,))
+        stored = [row[0] for row in cursor.fetchall()]
+    assert stored and not any("555-0166" in data or "2125550166" in data for data in stored)
