@@ -6,7 +6,22 @@ so a clinic webhook that is unset, down or slow loses nothing: it stays
 `pending` and every later delivery run (the next lead or alert, or
 `make retry-leads` from cron) tries it again, alerts first.
 
-Usage: python -m actions.lead_store retry
+Delivery, safe with several action servers and cron at once:
+- each item is claimed in the database before its POST (an UPDATE from
+  `pending` to `sending` that only one process can win, on SQLite and
+  PostgreSQL alike), so no two runs send it twice; a claim left by a process
+  that died is taken over after CLAIM_STALE_SECONDS;
+- every POST carries the item's idempotency key (`Idempotency-Key: lead-<id>`
+  or `alert-<id>`, also in the body as `lead_id`/`alert_id`): a webhook that
+  answered too late for us gets the same key again, and de-duplicates on it;
+- a receiver that refuses one item (4xx) does not hold up the others: that
+  item waits with backoff (1, 2, 4... minutes, at most an hour) and is
+  `parked` after MAX_ATTEMPTS, for a person to look at; a webhook that is
+  down or times out (5xx, no answer) ends the run, since the rest would fail
+  the same way.
+
+Usage: python -m actions.lead_store retry   (exits 1 while a webhook is set and
+anything is pending or parked, so cron can alert)
 """
 import datetime as dt
 import hashlib
@@ -18,7 +33,7 @@ import threading
 from typing import Dict, List
 
 import requests
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, Integer, String, Text, inspect, or_, text, update
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from actions.settings import get_settings
@@ -29,7 +44,13 @@ logger = logging.getLogger(__name__)
 Base = declarative_base()
 
 PENDING = "pending"
+SENDING = "sending"
 DELIVERED = "delivered"
+PARKED = "parked"
+UNDELIVERED = (PENDING, SENDING, PARKED)
+MAX_ATTEMPTS = 8
+CLAIM_STALE_SECONDS = 120
+MAX_BACKOFF_SECONDS = 3600
 
 
 class _Delivery:
@@ -43,6 +64,8 @@ class _Delivery:
     attempts = Column(Integer, nullable=False, default=0)
     last_error = Column(Text)
     delivered_at = Column(DateTime)
+    claimed_at = Column(DateTime)
+    next_attempt_at = Column(DateTime)
 
 
 class Alert(_Delivery, Base):
@@ -89,8 +112,27 @@ class Lead(_Delivery, Base):
 _delivery_lock = threading.Lock()
 
 
+_migrated = set()
+
+
+def _add_missing_columns(engine) -> None:
+    """Databases made before a column existed get it (create_all adds tables,
+    not columns)."""
+    if engine.url in _migrated:
+        return
+    for table in Base.metadata.sorted_tables:
+        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present:
+                kind = column.type.compile(engine.dialect)
+                with engine.begin() as db:
+                    db.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+    _migrated.add(engine.url)
+
+
 def session():
     engine = engine_for(get_settings().leads_db_url, Base.metadata)
+    _add_missing_columns(engine)
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)()
 
 
@@ -110,13 +152,57 @@ def save_alert(**fields: object) -> Alert:
     return _save(Alert, **fields)
 
 
-def _pending_in(db, model):
-    return db.query(model).filter(model.status == PENDING).order_by(model.id)
+def _pending_in(db, model, due_only: bool = False):
+    query = db.query(model).filter(model.status == PENDING)
+    if due_only:
+        now = dt.datetime.utcnow()
+        query = query.filter(or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now))
+    return query.order_by(model.id)
 
 
 def _pending(model) -> list:
     with session() as db:
         return _pending_in(db, model).all()
+
+
+def undelivered_counts() -> Dict[str, int]:
+    """How many alerts and leads wait, by status (pending, sending, parked)."""
+    counts = {status: 0 for status in UNDELIVERED}
+    with session() as db:
+        for model in (Alert, Lead):
+            for status in UNDELIVERED:
+                counts[status] += db.query(model).filter(model.status == status).count()
+    return counts
+
+
+def _claim(db, model, item_id: int) -> bool:
+    """Takes the item for this run; False if another run has it."""
+    now = dt.datetime.utcnow()
+    stale = now - dt.timedelta(seconds=CLAIM_STALE_SECONDS)
+    claimed = db.execute(
+        update(model)
+        .where(model.id == item_id)
+        .where(or_(model.status == PENDING, (model.status == SENDING) & (model.claimed_at < stale)))
+        .values(status=SENDING, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.commit()
+    return claimed == 1
+
+
+def _release_stale_claims(db) -> None:
+    """Items whose sender died mid-POST go back to the queue."""
+    stale = dt.datetime.utcnow() - dt.timedelta(seconds=CLAIM_STALE_SECONDS)
+    for model in (Alert, Lead):
+        db.execute(
+            update(model).where(model.status == SENDING, model.claimed_at < stale)
+            .values(status=PENDING).execution_options(synchronize_session=False)
+        )
+    db.commit()
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS))
 
 
 def pending_alerts() -> List[Alert]:
@@ -127,44 +213,66 @@ def pending_leads() -> List[Lead]:
     return _pending(Lead)
 
 
-def post_signed(payload: Dict[str, object]) -> requests.Response:
+def post_signed(payload: Dict[str, object], idempotency_key: str = "") -> requests.Response:
     """POSTs one JSON event to the clinic's webhook, signed with
     X-Clinic-Signature: sha256=<HMAC-SHA256 of the body with CLINIC_WEBHOOK_SECRET>."""
     settings = get_settings()
     body = json.dumps(payload, separators=(",", ":")).encode()
     signature = hmac.new(settings.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-Clinic-Signature": f"sha256={signature}"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
     response = requests.post(
         settings.webhook_url,
         data=body,
-        headers={"Content-Type": "application/json", "X-Clinic-Signature": f"sha256={signature}"},
+        headers=headers,
         timeout=settings.webhook_timeout,
     )
     response.raise_for_status()
     return response
 
 
-def deliver_pending() -> int:
+def deliver_pending(due_only: bool = False) -> int:
     """POSTs every pending alert, then every pending lead, to the clinic's
-    webhook; returns how many went."""
+    webhook; returns how many went. `due_only`: skip items still waiting out
+    their backoff (the background run after each new lead); `make retry-leads`
+    tries every pending item."""
     settings = get_settings()
     if not settings.webhook_url:
         return 0
     delivered = 0
     with _delivery_lock, session() as db:
+        _release_stale_claims(db)
         for model in (Alert, Lead):
-            for event in _pending_in(db, model):
-                event.attempts += 1
+            for item_id in [row.id for row in _pending_in(db, model, due_only)]:
+                if not _claim(db, model, item_id):
+                    continue  # another run has it
+                item = db.get(model, item_id)
+                db.refresh(item)
+                item.attempts += 1
+                key = f"{model.__name__.lower()}-{item.id}"
                 try:
-                    post_signed(event.payload())
+                    post_signed(item.payload(), idempotency_key=key)
                 except requests.RequestException as error:
-                    event.last_error = str(error)[:500]
-                    logger.warning("%s %s not delivered yet: %s", model.__name__, event.id, error)
+                    refused = isinstance(error, requests.HTTPError) and error.response is not None \
+                        and 400 <= error.response.status_code < 500
+                    item.last_error = str(error)[:500]
+                    item.claimed_at = None
+                    if item.attempts >= MAX_ATTEMPTS:
+                        item.status = PARKED
+                        logger.error("%s parked after %d attempts: %s", key, item.attempts, error)
+                    else:
+                        item.status = PENDING
+                        item.next_attempt_at = dt.datetime.utcnow() + _backoff(item.attempts)
+                        logger.warning("%s not delivered yet: %s", key, error)
                     db.commit()
-                    # The webhook is unhealthy: leave the rest for the next run.
-                    return delivered
-                event.status = DELIVERED
-                event.delivered_at = dt.datetime.utcnow()
-                event.last_error = None
+                    if refused:
+                        continue  # this item's problem: the others may go
+                    return delivered  # the webhook is unhealthy: the rest would fail too
+                item.status = DELIVERED
+                item.delivered_at = dt.datetime.utcnow()
+                item.last_error = None
+                item.claimed_at = None
                 db.commit()
                 delivered += 1
     return delivered
@@ -173,12 +281,12 @@ def deliver_pending() -> int:
 def deliver_in_background() -> threading.Thread:
     """Starts a delivery run without making the visitor (or the emergency
     reply) wait for it."""
-    thread = threading.Thread(target=deliver_pending, name="lead-delivery", daemon=True)
+    thread = threading.Thread(target=deliver_pending, kwargs={"due_only": True}, name="lead-delivery", daemon=True)
     thread.start()
     return thread
 
 
-def main(argv: List[str]) -> None:
+def main(argv: List[str]) -> int:
     if argv[1:] != ["retry"]:
         sys.exit("usage: python -m actions.lead_store retry")
     logging.basicConfig(level=logging.INFO)
@@ -188,7 +296,16 @@ def main(argv: List[str]) -> None:
     before = len(pending_alerts()) + len(pending_leads())
     sent = deliver_pending()
     print(f"{sent} of {before} pending alerts and leads delivered")
+    waiting = undelivered_counts()
+    if not get_settings().webhook_url:
+        print("no CLINIC_WEBHOOK_URL: alerts and leads stay in the lead database")
+        return 0
+    if waiting["pending"] or waiting["parked"]:  # "sending": another run has it now
+        print(f"still waiting: {waiting['pending']} pending, {waiting['sending']} being sent, "
+              f"{waiting['parked']} parked (refused {MAX_ATTEMPTS} times: see last_error)")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    sys.exit(main(sys.argv))

@@ -1,6 +1,8 @@
 """A local stand-in for the clinic's lead webhook (their CRM), on loopback.
 
 Modes: "ok" answers 200, "down" answers 503, "slow" waits before answering.
+A payload whose contact is in `reject_contacts` gets 422, as a CRM refuses
+one record it can't take.
 """
 import json
 import threading
@@ -16,6 +18,7 @@ class FakeClinicWebhook:
         self.received: List[Dict[str, Any]] = []
         self.headers: List[Dict[str, str]] = []  # one per received payload
         self.attempts = 0  # every POST, refused ones ("down") included
+        self.reject_contacts: set = set()
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,6 +29,10 @@ class FakeClinicWebhook:
                     time.sleep(webhook.slow_seconds)
                 if webhook.mode == "down":
                     self.send_response(503)
+                    self.end_headers()
+                    return
+                if json.loads(body).get("contact") in webhook.reject_contacts:
+                    self.send_response(422)
                     self.end_headers()
                     return
                 webhook.headers.append(dict(self.headers.items()))

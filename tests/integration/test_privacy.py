@@ -92,6 +92,18 @@ def test_purge_deletes_only_what_is_older_than_retention(private_assistant):
     assert events_of(a, "new-visitor") > 0
 
 
+def test_purge_keeps_leads_the_clinic_has_not_received(private_assistant):
+    a = private_assistant
+    lead_conversation(a, "waiting-visitor", "waiting@example.com")  # no webhook: stays pending
+    with sqlite3.connect(a.leads_db) as db:
+        db.execute("update leads set created_at='2020-01-01 00:00:00' where contact='waiting@example.com'")
+    # A webhook is set (and down): the clinic has not seen this lead.
+    result = run_make("purge", {**a.env, "RETENTION_DAYS": "90", "CLINIC_WEBHOOK_URL": "http://127.0.0.1:9/leads"})
+    assert result.returncode == 0, result.stderr
+    assert "'kept_undelivered': 1" in result.stdout
+    assert leads_of(a, "waiting@example.com") == 1
+
+
 def test_http_api_requires_the_token(private_assistant):
     a = private_assistant
     a.say("api-check", "hi")

@@ -252,3 +252,71 @@ def test_emergency_alert_kept_when_no_webhook_is_configured(domain):
 
     ActionAlertClinic().run(CollectingDispatcher(), _emergency_after_treatment_tracker(), domain)
     assert [a.sender_id for a in lead_store.pending_alerts()] == ["visitor-7"]
+
+
+def _lead(contact):
+    return lead_store.save_lead(sender_id=f"web-{contact}", name="Pat Lee", contact=contact,
+                                city="Austin", channel="rest", topic="cost")
+
+
+def test_a_refused_lead_does_not_hold_up_the_others_and_is_parked_in_the_end(monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        webhook.reject_contacts = {"bad@example.com"}
+        bad, good = _lead("bad@example.com"), _lead("good@example.com")
+        assert lead_store.deliver_pending() == 1
+        assert [r["contact"] for r in webhook.received] == ["good@example.com"]
+        # The refused one waits out its backoff before the next background run...
+        assert lead_store.deliver_pending(due_only=True) == 0
+        # ...and is parked, for a person, after MAX_ATTEMPTS refusals.
+        for _ in range(lead_store.MAX_ATTEMPTS - 1):
+            lead_store.deliver_pending()
+        assert lead_store.undelivered_counts() == {"pending": 0, "sending": 0, "parked": 1}
+        assert webhook.attempts == lead_store.MAX_ATTEMPTS + 1
+        assert lead_store.deliver_pending() == 0  # parked: never sent again by itself
+
+
+def test_every_post_carries_the_items_idempotency_key(monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        lead = _lead("key@example.com")
+        lead_store.deliver_pending()
+        assert webhook.headers[0]["Idempotency-Key"] == f"lead-{lead.id}"
+        assert webhook.received[0]["lead_id"] == lead.id
+
+
+def test_two_delivery_processes_at_once_send_each_lead_once(monkeypatch, tmp_path):
+    """`make retry-leads` from cron while an action server delivers: two
+    processes, one database. Each lead is claimed by exactly one of them."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT
+
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "slow"
+        webhook.slow_seconds = 0.3
+        for n in range(6):
+            _lead(f"visitor{n}@example.com")
+        env = {**os.environ, "CLINIC_WEBHOOK_URL": webhook.url, "CLINIC_WEBHOOK_TIMEOUT": "5"}
+        runs = [subprocess.Popen([sys.executable, "-m", "actions.lead_store", "retry"], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                for _ in range(2)]
+        outputs = [run.communicate(timeout=60)[0] for run in runs]
+        contacts = [r["contact"] for r in webhook.received]
+        assert sorted(contacts) == sorted(f"visitor{n}@example.com" for n in range(6)), outputs
+        assert all(run.returncode == 0 for run in runs), outputs
+
+
+def test_retry_exits_non_zero_while_a_webhook_is_set_and_leads_wait(monkeypatch):
+    with FakeClinicWebhook() as webhook:
+        webhook.mode = "down"
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        _lead("wait@example.com")
+        assert lead_store.main(["lead_store", "retry"]) == 1
+        webhook.mode = "ok"
+        assert lead_store.main(["lead_store", "retry"]) == 0
+    monkeypatch.setenv("CLINIC_WEBHOOK_URL", "")
+    _lead("kept@example.com")  # no webhook: the lead database is the record
+    assert lead_store.main(["lead_store", "retry"]) == 0
