@@ -14,6 +14,7 @@ from actions.booking import booking_link
 from actions.channels import channel_name
 from actions.faq import latest_topic
 from actions.settings import get_settings
+from bot.contacts import e164
 
 logger = logging.getLogger(__name__)
 
@@ -59,15 +60,14 @@ def clean_name(text: str) -> Optional[str]:
 
 
 def clean_contact(text: str) -> Optional[str]:
-    """A phone number (10 to 15 digits) or an email address, normalised."""
+    """A phone number (10 to 15 digits, as E.164) or an email address, normalised."""
     value = text.strip().strip(".")
     for word in value.split():
         if EMAIL.match(word.strip(".,;")):
             return word.strip(".,;").lower()
     digits = re.sub(r"\D", "", value)
     if 10 <= len(digits) <= 15 and not re.search(r"[a-z]{3,}", value, re.IGNORECASE):
-        plus = "+" if value.lstrip().startswith("+") else ""
-        return plus + digits
+        return e164(value)
     return None
 
 

@@ -19,29 +19,24 @@ from typing import Dict, Iterable, List, Set
 from sqlalchemy import bindparam, create_engine, inspect, text
 
 from bot.channels.twilio_sms import sender_id_for
-
-
-def _e164(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 10:  # a US number written without the country code
-        digits = "1" + digits
-    return "+" + digits
+from bot.contacts import e164
 
 
 def _contacts(who: str) -> Set[str]:
-    """How a lead may have stored this person's contact (see actions/leads.py)."""
+    """How a lead may have stored this person's contact: E.164 now
+    (actions/leads.py), digits as typed in leads stored before that."""
     who = who.strip()
     if "@" in who:
         return {who.lower()}
     digits = re.sub(r"\D", "", who)
-    return {digits, "+" + digits, digits[1:] if len(digits) == 11 else digits, _e164(who)}
+    return {digits, "+" + digits, digits[1:] if len(digits) == 11 else digits, e164(who)}
 
 
 def _sender_ids(who: str) -> Set[str]:
     ids = {who.strip()}
     if "@" not in who and len(re.sub(r"\D", "", who)) >= 10:
         key = os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
-        ids.add(sender_id_for(_e164(who), key))
+        ids.add(sender_id_for(e164(who), key))
     return ids
 
 

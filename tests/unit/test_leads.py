@@ -36,7 +36,8 @@ def test_non_names_are_refused(text):
 
 @pytest.mark.parametrize(
     "text, contact",
-    [("(212) 555-0142", "2125550142"), ("+1 212 555 0142", "+12125550142"),
+    [("(212) 555-0142", "+12125550142"), ("+1 212 555 0142", "+12125550142"),
+     ("1-212-555-0142", "+12125550142"), ("212.555.0142", "+12125550142"),
      ("Jane@Example.com", "jane@example.com"), ("email me at jane@example.com", "jane@example.com")],
 )
 def test_phone_numbers_and_emails_are_normalised(text, contact):
