@@ -82,6 +82,7 @@ def describe() -> List[str]:
     if lock == "redis":
         lock = f"redis at {os.environ.get('REDIS_HOST')}:{os.environ.get('REDIS_PORT')}"
     return [
+        f"environment:   {os.environ.get('CLINIC_ENV', 'development')}",
         f"settings:      {DEFAULTS_FILE.name}" + (f" + {local}" if local else " (no local settings file)"),
         f"conversations: {masked(os.environ.get('TRACKER_DB_URL', ''))}",
         f"leads:         {masked(os.environ.get('LEADS_DB_URL', ''))}",

@@ -39,11 +39,35 @@ def check_redis(host: str, port: int) -> None:
             raise ConnectionError("no PONG")
 
 
+# Public in this repository (bot/defaults.env): anyone could sign Twilio
+# webhooks, reverse texters' conversation ids or forge the clinic's alerts.
+DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "CLINIC_WEBHOOK_SECRET")
+
+
+def development_secrets_in_use() -> list:
+    from bot.env import DEFAULTS_FILE, read_env_file
+
+    defaults = read_env_file(DEFAULTS_FILE)
+    return [name for name in DEVELOPMENT_SECRETS if os.environ.get(name, "") in ("", defaults.get(name))]
+
+
 def main() -> int:
     from bot.env import describe
 
     print("\n".join(describe()))
     problems = []
+    mode = os.environ.get("CLINIC_ENV", "development")
+    if mode not in ("development", "production"):
+        problems.append(f"CLINIC_ENV={mode}: use development or production.")
+    if mode == "production":
+        public = development_secrets_in_use()
+        if public:
+            problems.append(
+                f"Production with development secrets: {', '.join(public)} still "
+                "have the public values from bot/defaults.env (or are empty).\n"
+                "  Set each to a random value in .env (e.g. `openssl rand -hex 32`); "
+                "TWILIO_AUTH_TOKEN comes from the Twilio console."
+            )
     url = os.environ["TRACKER_DB_URL"]
     try:
         check_tracker_store(url)

@@ -15,6 +15,13 @@ mkdir -p var
 # Fail fast, with what to fix, if the conversation store or Redis is down.
 "$VENV/bin/python" -m bot.preflight
 
+# Development listens on this machine only; production on RASA_HOST.
+if [ "${CLINIC_ENV:-development}" = "production" ]; then
+    rasa_host=${RASA_HOST:-0.0.0.0}
+else
+    rasa_host=${RASA_HOST:-127.0.0.1}
+fi
+
 # The HTTP API (trackers, model) is only opened with a token.
 api_args=()
 if [ -n "${RASA_API_TOKEN:-}" ]; then
@@ -41,7 +48,7 @@ announce() {
     until curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/health/ready" >/dev/null 2>&1; do sleep 1; done
     cat <<MSG
 
-  The clinic assistant is up.
+  The clinic assistant is up ($CLINIC_ENV; Rasa listens on $rasa_host).
     Website widget: http://localhost:$WEB_PORT
     REST:           curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"how much does it cost?"}'
     Twilio webhook: http://localhost:$RASA_PORT/webhooks/twilio/webhook
@@ -56,7 +63,7 @@ announcer=$!
 
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
-"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --port "$RASA_PORT" "${api_args[@]}" \
+"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" "${api_args[@]}" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS &
 pids+=($! "$announcer")
 

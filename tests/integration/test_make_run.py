@@ -80,6 +80,9 @@ def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
         # The action server (no login of its own) and the page: this machine only.
         assert listening_addresses(ports["ACTION_PORT"]) == {"127.0.0.1"}
         assert listening_addresses(ports["WEB_PORT"]) == {"127.0.0.1"}
+        # Development (the default) keeps the Rasa server on this machine too.
+        assert listening_addresses(ports["RASA_PORT"]) == {"127.0.0.1"}
+        assert "(development; Rasa listens on 127.0.0.1)" in banner
 
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         run.wait(timeout=60)
@@ -111,3 +114,15 @@ def _cmdline(pid: str) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_production_refuses_to_start_with_the_public_development_secrets(tmp_path):
+    env = {**os.environ, "CLINIC_ENV": "production", "PYTHON310": sys.executable,
+           "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db", "RASA_PORT": str(free_port()),
+           "TWILIO_AUTH_TOKEN": "a-real-token-from-the-console"}
+    done = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "SMS_SENDER_HASH_KEY, CLINIC_WEBHOOK_SECRET" in done.stderr
+    assert "TWILIO_AUTH_TOKEN" not in done.stderr.split("development secrets:")[1].split("\n")[0]
+    assert "The clinic assistant is up" not in done.stdout
