@@ -79,7 +79,7 @@ def lead_rows(assistant, contact, timeout=5):
             rows = db.execute(
                 "select name, status from leads where contact=?", (contact,)
             ).fetchall()
-        if rows and rows[0][1] != "pending" or time.monotonic() > deadline:
+        if rows and rows[0][1] not in ("pending", "sending") or time.monotonic() > deadline:
             return rows
         time.sleep(0.1)
 
