@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import lead_store, tracker_scrub
 from actions.booking import booking_link
-from actions.channels import channel_name
+from actions.channels import WEB, channel_kind, channel_name
 from actions.faq import latest_topic
 from actions.settings import get_settings
 from bot.contacts import e164
@@ -108,11 +108,27 @@ class AskLeadSlot(Action, ABC):
         return []
 
 
+PRIVACY_NOTICE = "We'll use your name and contact only to arrange your call back."
+
+
+def privacy_notice(tracker: Tracker) -> str:
+    """The notice before the form collects anything, with the clinic's
+    privacy policy: a link on the widget, the address written out elsewhere.
+    Short, since texts are billed per segment, and it never names a carrier
+    keyword (STOP, CANCEL, END, QUIT...), which would opt the texter out."""
+    url = get_settings().privacy_policy_url
+    if not url:
+        return PRIVACY_NOTICE
+    if channel_kind(tracker) == WEB:
+        return f"{PRIVACY_NOTICE} [Privacy policy]({url})\n\n"  # its own paragraph
+    return f"{PRIVACY_NOTICE} Privacy policy: {url}\n"
+
+
 class AskLeadName(AskLeadSlot):
     slot = "lead_name"
 
     def question(self, tracker: Tracker) -> str:
-        return "Happy to arrange a call back. What's your name? (Say no if you'd rather not.)"
+        return f"{privacy_notice(tracker)}What's your name? (Say no if you'd rather not.)"
 
 
 class AskLeadContact(AskLeadSlot):

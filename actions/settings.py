@@ -31,6 +31,8 @@ class Settings:
     # Signs every POST to the webhook (X-Clinic-Signature), so the clinic can
     # check it came from here.
     webhook_secret: str
+    # Linked from the call-back form's first question.
+    privacy_policy_url: str
 
 
 def get_settings() -> Settings:
@@ -53,4 +55,5 @@ def get_settings() -> Settings:
         webhook_url=env.get("CLINIC_WEBHOOK_URL", "").strip(),
         webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),
         webhook_secret=env.get("CLINIC_WEBHOOK_SECRET", ""),
+        privacy_policy_url=env.get("PRIVACY_POLICY_URL", "").strip(),
     )

@@ -1,4 +1,5 @@
 import asyncio
+import re
 import time
 
 import pytest
@@ -321,3 +322,24 @@ def test_retry_exits_non_zero_while_a_webhook_is_set_and_leads_wait(monkeypatch)
     monkeypatch.setenv("CLINIC_WEBHOOK_URL", "")
     _lead("kept@example.com")  # no webhook: the lead database is the record
     assert lead_store.main(["lead_store", "retry"]) == 0
+
+
+@pytest.mark.parametrize("channel", ["twilio", "socketio", "rest"])
+def test_the_first_question_gives_the_privacy_notice_briefly_and_no_carrier_keyword(domain, channel):
+    from bot.channels.sms_format import for_sms, segments
+    from bot.channels.sms_keywords import KEYWORDS
+
+    tracker = tracker_before_action("lead_form", "lead_form", nth=1, input_channel=channel)
+    dispatcher = CollectingDispatcher()
+    AskLeadName().run(dispatcher, tracker, domain)
+    text = dispatcher.messages[0]["text"]
+    assert text.startswith("We'll use your name and contact only to arrange your call back.")
+    assert "https://www.yourhairclinic.com/privacy" in text and "What's your name?" in text
+    if channel == "socketio":
+        assert "[Privacy policy](https://www.yourhairclinic.com/privacy)" in text
+    else:
+        assert "Privacy policy: https://www.yourhairclinic.com/privacy" in text
+    # One or two segments as a text, never a word a carrier reads as a keyword.
+    assert segments(for_sms(text)) <= 2
+    words = {w.upper() for w in re.findall(r"[A-Za-z]+", text)}
+    assert not words & KEYWORDS, words & KEYWORDS
