@@ -18,7 +18,6 @@ from typing import Dict, Iterable, List, Set
 
 from sqlalchemy import bindparam, create_engine, inspect, text
 
-from bot.channels.twilio_sms import sender_id_for
 from bot.contacts import e164
 
 
@@ -35,6 +34,9 @@ def _contacts(who: str) -> Set[str]:
 def _sender_ids(who: str) -> Set[str]:
     ids = {who.strip()}
     if "@" not in who and len(re.sub(r"\D", "", who)) >= 10:
+        # Imported here: it loads Rasa, which the page server (End chat) need not.
+        from bot.channels.twilio_sms import sender_id_for
+
         key = os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
         ids.add(sender_id_for(e164(who), key))
     return ids
@@ -56,7 +58,16 @@ def _delete_conversations(sender_ids: Iterable[str]) -> int:
         return db.execute(statement, {"ids": ids}).rowcount
 
 
-def forget(who: str) -> Dict[str, int]:
+def forget(who: str, conversation_only: bool = False) -> Dict[str, int]:
+    """Deletes a person's conversations and leads (and alerts about them).
+
+    With `conversation_only` (the widget's "End chat"), `who` is a conversation
+    id and nothing else: its digits are never read as a phone number (a random
+    id must not reach a texter's or anyone's lead), and a call-back request or
+    a safety alert made in that chat still reaches the clinic.
+    """
+    if conversation_only:
+        return {"conversation_events": _delete_conversations([who.strip()]), "leads": 0, "alerts": 0}
     sender_ids = _sender_ids(who)
     leads = 0
     engine = create_engine(os.environ["LEADS_DB_URL"])

@@ -4,27 +4,40 @@ The page and every script it loads come from here: the widget is rasa-webchat
 from bot/web/node_modules (installed by `make web`), nothing from a CDN, served
 without its stylesheets' `@import` of a Google font (stripped once at start,
 so visitors' browsers never ask Google for it), and made accessible from
-outside by static/widget-a11y.js. The Content-Security-Policy only lets the
-page talk to this server and the Rasa server.
+outside by static/widget-a11y.js and static/widget-clinic.js (End chat,
+failures the visitor can see, the booking link, the clinic's colours). The
+Content-Security-Policy only lets the page talk to this server and the Rasa
+server.
+
+POST /end-chat {"session_id": "<the widget's id>"} deletes that conversation
+from the tracker store (the widget's "End chat"); only ids of the widget's own
+format are accepted, never a texter's.
 
 Usage: python -m bot.web_server   (after bot.env defaults are loaded)
 """
 import json
+import logging
+import math
 import mimetypes
 import os
 import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Dict
 from urllib.parse import urlsplit
 
 from bot.env import load_defaults
+from bot.privacy import forget
+
+logger = logging.getLogger(__name__)
 
 WEB = Path(__file__).with_name("web")
 WEBCHAT_JS = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 STATIC = {
     "/static/start-chat.js": WEB / "static" / "start-chat.js",
     "/static/widget-a11y.js": WEB / "static" / "widget-a11y.js",
+    "/static/widget-clinic.js": WEB / "static" / "widget-clinic.js",
     "/static/clinic.css": WEB / "static" / "clinic.css",
 }
 # rasa-webchat 1.0.1 starts each of its stylesheets with
@@ -45,10 +58,71 @@ def webchat_without_web_fonts(bundle: str) -> str:
     return stripped
 
 
+# The socket.io channel gives a widget without an id uuid4().hex
+# (bot/channels/socketio_web.py); End chat accepts nothing else, so it can
+# never reach a texter's `sms-...` conversation or a REST client's.
+WIDGET_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+MAX_END_CHAT_BODY = 1024
+_HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+def widget_session_id(value: object) -> bool:
+    return isinstance(value, str) and bool(WIDGET_SESSION_ID.fullmatch(value)) and not value.startswith("sms-")
+
+
+def _relative_luminance(colour: str) -> float:
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(digits[i:i + 2], 16) / 255) for i in (0, 2, 4))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """WCAG's contrast ratio of two #rgb/#rrggbb colours."""
+    light, dark = sorted((_relative_luminance(one), _relative_luminance(other)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def widget_colours() -> Dict[str, str]:
+    """WIDGET_COLOR and WIDGET_TEXT_COLOR, checked: hex colours only, and
+    text on the colour at WCAG AA (4.5:1) or the page server refuses to start."""
+    colours = {"color": os.environ["WIDGET_COLOR"].strip(), "textColor": os.environ["WIDGET_TEXT_COLOR"].strip()}
+    for name, value in zip(("WIDGET_COLOR", "WIDGET_TEXT_COLOR"), colours.values()):
+        if not _HEX_COLOUR.fullmatch(value):
+            raise ValueError(f"{name}={value!r}: write it as a hex colour, e.g. #234e52")
+    ratio = contrast_ratio(colours["color"], colours["textColor"])
+    if ratio < 4.5:
+        raise ValueError(
+            f"WIDGET_TEXT_COLOR {colours['textColor']} on WIDGET_COLOR {colours['color']} has a "
+            f"contrast of {ratio:.1f}:1; WCAG AA needs 4.5:1"
+        )
+    return colours
+
+
+def widget_keep_hours() -> float:
+    value = os.environ["WIDGET_KEEP_HOURS"].strip()
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1
+    if not (hours >= 0 and math.isfinite(hours)):
+        raise ValueError(f"WIDGET_KEEP_HOURS={value!r}: write a number of hours, e.g. 24")
+    return hours
+
+
 def render_page() -> bytes:
     settings = {
         "socketUrl": os.environ["RASA_PUBLIC_URL"],
         "title": os.environ["CLINIC_NAME"],
+        "phone": os.environ["CLINIC_PHONE"],
+        "keepHours": widget_keep_hours(),
+        "endChatUrl": "/end-chat",
+        **widget_colours(),
     }
     # "</" cannot close the settings <script> element once escaped.
     settings_json = json.dumps(settings).replace("</", "<\\/")
@@ -96,6 +170,40 @@ class PageHandler(BaseHTTPRequestHandler):
         else:
             self._send(HTTPStatus.NOT_FOUND, b"Not found", "text/plain")
 
+    def do_POST(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path != "/end-chat":
+            self._send(HTTPStatus.NOT_FOUND, b"Not found", "text/plain")
+            return
+        status, answer = self._end_chat()
+        self._send(status, json.dumps(answer).encode("utf-8"), "application/json")
+
+    def _end_chat(self):
+        """Deletes the widget's conversation: 200 with what went, else why not."""
+        origin = self.headers.get("Origin")
+        if origin and origin not in os.environ["WEB_ORIGINS"].replace(",", " ").split():
+            return HTTPStatus.FORBIDDEN, {"error": "origin not allowed"}
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+            return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON"}
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 < length <= MAX_END_CHAT_BODY:
+            return HTTPStatus.BAD_REQUEST, {"error": "expected a small JSON body"}
+        try:
+            body = json.loads(self.rfile.read(length))
+        except ValueError:
+            return HTTPStatus.BAD_REQUEST, {"error": "expected JSON"}
+        session_id = body.get("session_id") if isinstance(body, dict) else None
+        if not widget_session_id(session_id):
+            return HTTPStatus.BAD_REQUEST, {"error": "not a widget session id"}
+        try:
+            removed = forget(session_id, conversation_only=True)
+        except Exception:  # the tracker store is down: the widget says so
+            logger.exception("End chat could not delete a conversation")
+            return HTTPStatus.SERVICE_UNAVAILABLE, {"error": "could not delete the conversation now"}
+        return HTTPStatus.OK, {"deleted_events": removed["conversation_events"]}
+
     def _send(self, status: HTTPStatus, body: bytes, kind: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
@@ -116,6 +224,8 @@ def main() -> None:
         raise SystemExit("rasa-webchat is not installed: run `make web`")
     try:
         webchat_js = webchat_without_web_fonts(WEBCHAT_JS.read_text(encoding="utf-8"))
+        widget_colours()  # a bad colour stops the server now, not each page
+        widget_keep_hours()
     except ValueError as error:
         raise SystemExit(str(error))
     port = int(os.environ["WEB_PORT"])
