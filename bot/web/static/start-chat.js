@@ -13,6 +13,12 @@
     // Keeps the conversation across page reloads; the server side has
     // session_persistence on, so the same visitor is the same conversation.
     params: { storage: "local" },
+    // The launcher stays when the Rasa server cannot be reached, so the
+    // visitor can open the widget and read what to do instead.
+    hideWhenNotConnected: false,
+    // Botfront's "rules" would keep the widget hidden until the server
+    // confirms a session; Rasa sends none.
+    withRules: false,
     customMessageDelay: function () { return 300; },
     showMessageDate: false
   }, null);
