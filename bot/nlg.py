@@ -17,7 +17,7 @@ from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted
+from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -32,6 +32,8 @@ WARNING_SIGNS_AFTER = ("ask_pain", "ask_downtime", "ask_risks")
 # Replies that never get the disclaimer on top: safety replies stand alone,
 # and "are you a bot?" is followed by the disclaimer anyway (data/rules).
 NO_DISCLAIMER_ON_TOP = ("utter_safety_", DISCLAIMER, "utter_iamabot")
+# `rasa shell`'s channel: clinic staff, who want to see what was understood.
+STAFF_CHANNEL = "cmdline"
 
 
 def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
@@ -41,6 +43,31 @@ def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, SessionStarted):
             return True
     return True
+
+
+def first_reply_of_turn(tracker: DialogueStateTracker) -> bool:
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, UserUttered):
+            return True
+    return True
+
+
+def understood(tracker: DialogueStateTracker) -> Optional[str]:
+    """What the NLU made of the last message, for staff: the intent and its
+    confidence, the topics of a two-topic message, and the safety outcome."""
+    message = tracker.latest_message
+    if message is None or not message.intent:
+        return None
+    parts = [f"{message.intent.get('name')} {float(message.intent.get('confidence') or 0):.2f}"]
+    topics = message.parse_data.get("topics")
+    if topics:
+        parts.append("topics: " + ", ".join(topics))
+    safety = message.parse_data.get("safety") or {}
+    if safety.get("outcome") not in (None, "none"):
+        parts.append(f"safety: {safety['outcome']} ({safety.get('signal')})")
+    return "[understood: " + "; ".join(parts) + "]"
 
 
 def clinic_values() -> Dict[str, str]:
@@ -80,6 +107,10 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
             if disclaimer and disclaimer.get("text"):
                 # Two paragraphs: the widget shows them as two bubbles.
                 response["text"] = f"{disclaimer['text']}\n\n{response['text']}"
+        if response and response.get("text") and output_channel == STAFF_CHANNEL and first_reply_of_turn(tracker):
+            note = understood(tracker)
+            if note:
+                response["text"] = f"{note}\n{response['text']}"
         return response
 
     async def _topic_answers(

@@ -43,6 +43,8 @@ def test_staff_ask_pick_a_button_and_quit(tmp_path):
         shell.expect("Bot loaded")
         shell.expect("Your input ->")
         shell.sendline("how much does it cost?")
+        # Staff see what the assistant understood, then the answer.
+        shell.expect(r"\[understood: ask_cost [01]\.\d\d\]")
         shell.expect(r"\$3,000 to \$10,000")
         # The assessment offer comes as buttons: a menu to pick from.
         shell.expect("Would you like to book a free assessment")
@@ -61,6 +63,7 @@ def test_staff_ask_pick_a_button_and_quit(tmp_path):
         shell.expect("Your input ->")
         # The safety check runs in the shell too (it is part of the NLU).
         shell.sendline("my husband collapsed and is not breathing")
+        shell.expect(r"\[understood: emergency 1\.00; safety: emergency \(\w+\)\]")
         shell.expect("call 911 now")
         shell.expect("Your input ->")
         shell.sendline("/stop")
