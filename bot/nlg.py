@@ -107,7 +107,8 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
             if disclaimer and disclaimer.get("text"):
                 # Two paragraphs: the widget shows them as two bubbles.
                 response["text"] = f"{disclaimer['text']}\n\n{response['text']}"
-        if response and response.get("text") and output_channel == STAFF_CHANNEL and first_reply_of_turn(tracker):
+        staff = tracker.get_latest_input_channel() == STAFF_CHANNEL
+        if response and response.get("text") and staff and first_reply_of_turn(tracker):
             note = understood(tracker)
             if note:
                 response["text"] = f"{note}\n{response['text']}"
