@@ -36,22 +36,22 @@ NO_DISCLAIMER_ON_TOP = ("utter_safety_", DISCLAIMER, "utter_iamabot")
 STAFF_CHANNEL = "cmdline"
 
 
-def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
+def _no_reply_since(tracker: DialogueStateTracker, start: type) -> bool:
+    """No bot message since the latest event of type `start`."""
     for event in reversed(tracker.events):
         if isinstance(event, BotUttered):
             return False
-        if isinstance(event, SessionStarted):
+        if isinstance(event, start):
             return True
     return True
+
+
+def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
+    return _no_reply_since(tracker, SessionStarted)
 
 
 def first_reply_of_turn(tracker: DialogueStateTracker) -> bool:
-    for event in reversed(tracker.events):
-        if isinstance(event, BotUttered):
-            return False
-        if isinstance(event, UserUttered):
-            return True
-    return True
+    return _no_reply_since(tracker, UserUttered)
 
 
 def understood(tracker: DialogueStateTracker) -> Optional[str]:
