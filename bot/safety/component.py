@@ -64,7 +64,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # The classifier raises the alarm when the message is at least this
             # likely to be urgent (any of the three outcomes). Chosen by
             # leaving each development split out in turn and scoring it
-            # (benchmarks/README.md), never on tests/safety/gated.yml.
+            # (README.md, "Safety"), never on tests/safety/gated.yml.
             "alarm_threshold": 0.5,
             # Shorter messages ("goodbye for now", "no sorry", "Lee Wong")
             # carry too few words for the classifier to tell a farewell from
