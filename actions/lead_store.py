@@ -176,14 +176,12 @@ def undelivered_counts() -> Dict[str, int]:
 
 
 def _claim(db, model, item_id: int) -> bool:
-    """Takes the item for this run; False if another run has it."""
-    now = dt.datetime.utcnow()
-    stale = now - dt.timedelta(seconds=CLAIM_STALE_SECONDS)
+    """Takes a pending item for this run; False if another run has it.
+    (Stale claims were put back to pending by _release_stale_claims.)"""
     claimed = db.execute(
         update(model)
-        .where(model.id == item_id)
-        .where(or_(model.status == PENDING, (model.status == SENDING) & (model.claimed_at < stale)))
-        .values(status=SENDING, claimed_at=now)
+        .where(model.id == item_id, model.status == PENDING)
+        .values(status=SENDING, claimed_at=dt.datetime.utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.commit()

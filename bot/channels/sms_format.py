@@ -15,7 +15,7 @@ characters). Longer messages are split at sentence boundaries.
 import math
 import re
 import unicodedata
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from bot.safety.language import SPANISH, language_of
 
@@ -70,20 +70,25 @@ def for_sms(text: str) -> str:
     return text if language_of(text) == SPANISH else to_gsm7(text)
 
 
+def _encoded_length(text: str) -> Tuple[bool, int]:
+    """(GSM-7?, length as carriers count it): septets, the extension table's
+    characters counting two; else UTF-16 code units."""
+    if is_gsm7(text):
+        return True, len(text) + sum(ch in GSM7_EXTENSION for ch in text)
+    return False, len(text.encode("utf-16-le")) // 2
+
+
 def segments(text: str) -> int:
     """How many SMS segments a carrier bills for this text."""
-    if is_gsm7(text):
-        septets = len(text) + sum(ch in GSM7_EXTENSION for ch in text)
-        return 1 if septets <= 160 else math.ceil(septets / 153)
-    units = len(text.encode("utf-16-le")) // 2
-    return 1 if units <= 70 else math.ceil(units / 67)
+    gsm7, length = _encoded_length(text)
+    single, per_part = (160, 153) if gsm7 else (70, 67)
+    return 1 if length <= single else math.ceil(length / per_part)
 
 
 def fits(text: str) -> bool:
     """At most two GSM-7 segments, or three UCS-2 ones."""
-    if is_gsm7(text):
-        return len(text) + sum(ch in GSM7_EXTENSION for ch in text) <= GSM7_TEXT_LIMIT
-    return len(text.encode("utf-16-le")) // 2 <= UCS2_TEXT_LIMIT
+    gsm7, length = _encoded_length(text)
+    return length <= (GSM7_TEXT_LIMIT if gsm7 else UCS2_TEXT_LIMIT)
 
 
 def plain_text(text: str) -> str:

@@ -11,7 +11,6 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 from typing import Dict, List
 
 from bot.safety.examples import BENIGN, load_set

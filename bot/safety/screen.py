@@ -277,30 +277,6 @@ def screen(text: str) -> Verdict:
     return Verdict(NONE)
 
 
-def has_negation(text: str) -> bool:
-    return bool(red_flags().negation.search(normalise(text)))
-
-
-def asks_rather_than_reports(text: str) -> bool:
-    """Whether the message uses a figure of speech, says a sign has passed,
-    or has a clause that only asks about a sign, tells of the past or of
-    someone else, or gives a normal temperature: where a learned signal, which
-    sees topics rather than frames, must not raise the alarm on its own."""
-    flags = red_flags()
-    normalised = normalise(text)
-    if any(idiom.search(normalised) for idiom in flags.idioms) or flags.resolved.search(normalised):
-        return True  # a figure of speech, or a sign that has passed
-    for clause in _clauses_of(normalised):
-        if flags.past.search(clause) or flags.hearsay.search(clause):
-            return True
-        frames = (flags.question_only, flags.asks_about_risk, flags.hypothetical)
-        if any(f.search(clause) for f in frames) and not _reports_now(clause):
-            return True
-        if _temperature_written(clause) and not _fever(clause):
-            return True
-    return False
-
-
 def mentions_treatment(text: str) -> bool:
     """Whether the message ties itself to a treatment ("after my injections")."""
     return bool(red_flags().after_treatment.search(normalise(text)))
