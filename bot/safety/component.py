@@ -37,7 +37,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.safety import classifier as learned
 from bot.safety import examples
 from bot.safety.language import SPANISH, language_of
-from bot.safety.screen import NONE, OUTCOMES, mentions_treatment, screen
+from bot.safety.screen import FEVER_RULE, NONE, OUTCOMES, mentions_treatment, screen
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,15 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # development split out in turn, 2 of about 2,000 urgent messages
             # were caught by the classifier alone with fewer words.
             "model_min_words": 5,
+            # A red-flag pattern needs this much support from the classifier
+            # wherever the classifier can read the message: figures of speech
+            # ("my bald spot is giving me a heart attack") match a pattern
+            # but read as benign to a model trained on how people report
+            # symptoms. A temperature reading needs no support: it is a fact,
+            # not a wording. Leaving each development split out in turn, 0.05
+            # cut false alarms on the fifth gated set from 10.9% to 7.3% and
+            # lost no urgent message anywhere (README.md, "Safety").
+            "pattern_min_support": 0.05,
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
@@ -89,6 +98,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         self.form_answers = Path(config["form_answers"])
         self.alarm_threshold = float(config["alarm_threshold"])
         self.model_min_words = int(config["model_min_words"])
+        self.pattern_min_support = float(config["pattern_min_support"])
         self.max_nlu_chars = int(config["max_nlu_chars"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self.model_storage = model_storage
@@ -154,11 +164,17 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             learned.save(classifier, directory / CLASSIFIER_FILE)
         return self.resource
 
+    def reads(self, text: str) -> bool:
+        """Whether the classifier has a say on this message at all."""
+        return (
+            self.scorer is not None
+            and len(text) <= self.max_nlu_chars
+            and len(text.split()) >= self.model_min_words
+        )
+
     def model_signal(self, text: str) -> Tuple[str, float]:
         """The most likely safety outcome, and how likely any of them is."""
-        if self.scorer is None or len(text) > self.max_nlu_chars:
-            return NONE, 0.0
-        if len(text.split()) < self.model_min_words:
+        if not self.reads(text):
             return NONE, 0.0
         probabilities = self.scorer.probabilities(text)
         urgent = {o: p for o, p in probabilities.items() if o in OUTCOMES}
@@ -177,7 +193,12 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         do, the reviewed list names the outcome."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
-        if verdict.flagged:
+        supported = (
+            verdict.rule == FEVER_RULE
+            or not self.reads(text)
+            or confidence >= self.pattern_min_support
+        )
+        if verdict.flagged and supported:
             return verdict.outcome, "both" if model_says else "patterns"
         if model_says:
             return model_outcome, "model"

@@ -22,6 +22,8 @@ SELF_HARM = "self_harm"
 POISONING = "poisoning"
 NONE = "none"
 OUTCOMES = (EMERGENCY, SELF_HARM, POISONING)
+# The rule named when a temperature reading decides.
+FEVER_RULE = "fever of 100.4 F / 38 C or more"
 
 # Clause ends; a full stop inside a number ("100.8") is not one.
 _CLAUSE_END = re.compile(r"[!?;\n]+|\.+(?!\d)|\s-\s|,\s*(?:but|and|so|pero|y)\s|,\s*(?=(?:i'?m|im)\s)")
@@ -234,7 +236,7 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
             if rule:
                 return outcome, rule
         if outcome == EMERGENCY and not about_a_reading and _fever(clause):
-            return outcome, "fever of 100.4 F / 38 C or more"
+            return outcome, FEVER_RULE
         if not hypothetical:
             reported = flags.reported[outcome]
             if outcome == EMERGENCY and _temperature_written(clause):
