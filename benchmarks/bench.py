@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,7 @@ def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bo
     shutil.copy(config, config_copy)
     log(f"{name}: training from clean")
     started = time.monotonic()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.rasa_cli", "train",
          "--config", str(config_copy), "--domain", "domain.yml", "--data", *TRAINING_DATA,
@@ -98,13 +100,20 @@ def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bo
         cwd=ROOT, env=env, check=True,
         stdout=(workdir / "train.log").open("wb"), stderr=subprocess.STDOUT,
     )
-    seconds = round(time.monotonic() - started, 1)
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds (all threads) compare fairly even when the two trainings
+    # ran on a busy machine or at different times; wall time is kept too.
+    seconds = {
+        "wall": round(time.monotonic() - started, 1),
+        "cpu": round((cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime), 1),
+    }
     model = workdir / "models" / f"{name}.tar.gz"
     if keep:
         cached.mkdir(parents=True, exist_ok=True)
         shutil.copy(model, cached / model.name)
         (cached / "train.json").write_text(json.dumps(
-            {"train_seconds": seconds, "date": dt.datetime.now().isoformat(timespec="minutes")}))
+            {"train_seconds": seconds, "date": dt.datetime.now().isoformat(timespec="minutes"),
+             "load_average": os.getloadavg()}))
     return model, seconds
 
 
@@ -206,9 +215,10 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     result: Dict[str, object] = {"config": str(config.relative_to(ROOT))}
     rasa_port, action_port = free_port(), free_port()
     env = env_for(workdir, rasa_port, action_port)
-    model, result["train_seconds"] = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
+    model, seconds = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
                                               keep=name == "stock")
-    log(f"{name}: trained in {result['train_seconds']} s")
+    result["train_seconds"], result["train_cpu_seconds"] = seconds["wall"], seconds["cpu"]
+    log(f"{name}: trained in {seconds['wall']} s ({seconds['cpu']} s of CPU)")
 
     log(f"{name}: held-out NLU evaluation")
     result["nlu"] = {}
@@ -343,6 +353,7 @@ def compare(results: Dict[str, Dict]) -> Dict[str, Dict[str, object]]:
         "blind_intent_accuracy": (ours["nlu"]["blind_intent_accuracy"], stock["nlu"]["blind_intent_accuracy"]),
         "blind_macro_f1": (ours["nlu"]["blind_macro_f1"], stock["nlu"]["blind_macro_f1"]),
         "train_seconds": (ours["train_seconds"], stock["train_seconds"]),
+        "train_cpu_seconds": (ours.get("train_cpu_seconds"), stock.get("train_cpu_seconds")),
         "cold_start_seconds": (ours["cold_start_seconds"], stock["cold_start_seconds"]),
     }
     for users in USER_LEVELS:
@@ -367,8 +378,8 @@ def targets(table: Dict[str, Dict[str, object]]) -> List[Dict[str, object]]:
          f"{t['p95_ms@10']['ours']} ms"),
         ("Cold start <= 1/4 of stock", (t["cold_start_seconds"]["ratio"] or 9) <= 0.25,
          f"{t['cold_start_seconds']['ratio']}"),
-        ("Training time <= 1/2 of stock", (t["train_seconds"]["ratio"] or 9) <= 0.5,
-         f"{t['train_seconds']['ratio']}"),
+        ("Training time (CPU seconds) <= 1/2 of stock", (t["train_cpu_seconds"]["ratio"] or 9) <= 0.5,
+         f"{t['train_cpu_seconds']['ratio']}"),
         ("Peak Rasa server RSS <= 700 MB", (t["peak_rss_mb_rasa_server"]["ours"] or 1e9) <= 700,
          f"{t['peak_rss_mb_rasa_server']['ours']} MB"),
         ("Blind held-out intent accuracy >= 0.95", t["blind_intent_accuracy"]["ours"] >= 0.95,
