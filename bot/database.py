@@ -6,10 +6,12 @@ the SQLite file's folder in place, and their tables created.
 """
 import threading
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Any, Dict, Tuple
 
 from sqlalchemy import MetaData, create_engine
 from sqlalchemy.engine import Engine, make_url
+
+CONNECT_TIMEOUT_SECONDS = 5
 
 _engines: Dict[Tuple[str, int], Engine] = {}
 _lock = threading.Lock()
@@ -27,7 +29,12 @@ def engine_for(url: str, metadata: MetaData) -> Engine:
     with _lock:
         if key not in _engines:
             ensure_sqlite_folder(url)
-            engine = create_engine(url, future=True)
+            options: Dict[str, Any] = {}
+            if make_url(url).get_backend_name() == "postgresql":
+                # A restarted database costs no request; one that is down
+                # answers within seconds, not the system's TCP timeout.
+                options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": CONNECT_TIMEOUT_SECONDS}}
+            engine = create_engine(url, future=True, **options)
             metadata.create_all(engine)
             _engines[key] = engine
         return _engines[key]

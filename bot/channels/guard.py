@@ -51,8 +51,8 @@ def taken_by_sms(sender_id: str) -> bool:
 
 
 def apology() -> str:
-    """Said when a turn produced no reply (an action failed, a service is
-    down): never leave the visitor in silence."""
+    """Said when a turn failed or produced no reply (an action failed, a
+    store is down): never leave the visitor in silence."""
     phone = os.environ.get("CLINIC_PHONE", "")
     tail = f" or call the clinic at {phone}" if phone else ""
     return (
@@ -61,10 +61,20 @@ def apology() -> str:
     )
 
 
-async def deliver(on_new_message: Callable[[Any], Awaitable[Any]], message: Any) -> None:
-    """Hands a message to the assistant. A failure there (a store or lock
-    outage) is logged, and the channel's no-reply apology covers the visitor."""
+def error_summary(error: BaseException) -> str:
+    """An error's class and first line, for logs: a database error's later
+    lines quote the SQL parameters, which hold what the visitor typed."""
+    first = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return f"{error.__class__.__name__}: {first}" if first else error.__class__.__name__
+
+
+async def deliver(on_new_message: Callable[[Any], Awaitable[Any]], message: Any) -> bool:
+    """Hands a message to the assistant; False if the turn failed (the
+    conversation store or the lock store is down, say). Then nothing of the
+    turn was stored, and the channel answers with apology() alone."""
     try:
         await on_new_message(message)
-    except Exception:
-        logger.exception("Could not handle a %s message", message.input_channel)
+        return True
+    except Exception as error:
+        logger.error("Could not handle a %s message: %s", message.input_channel, error_summary(error))
+        return False

@@ -3,8 +3,8 @@ channel (so every Rasa server has them, with no token):
 
 - GET /webhooks/health/live: 200 while the server process answers at all.
 - GET /webhooks/health/ready: 200 only when this server can hold a
-  conversation: the model is loaded, the tracker store answers (and is the
-  configured SQL store, not Rasa's in-memory fallback, which would split
+  conversation: the model is loaded, a conversation can be read from the
+  tracker store (the configured SQL store, never memory, which would split
   conversations across servers), the lock store answers, and the action
   server answers. Otherwise 503, naming what failed. Each check has a short
   timeout, so the endpoint stays cheap.
@@ -19,11 +19,14 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 import aiohttp
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.lock_store import RedisLockStore
-from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import text
+
+from bot.channels.guard import error_summary
+from bot.tracker_store import ClinicSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,11 @@ CHECK_TIMEOUT_SECONDS = 2.0
 def _tracker_store_check(agent: Any) -> Optional[str]:
     """None if the tracker store answers, else what is wrong."""
     store = agent.tracker_store
-    if isinstance(store, FailSafeTrackerStore):
-        store = store._tracker_store  # the configured store, not its fallback
     if isinstance(store, InMemoryTrackerStore):
-        return "tracker store is in memory (the SQL store could not be reached at start)"
-    if isinstance(store, SQLTrackerStore):
+        return "tracker store is in memory (check endpoints.yml's tracker_store)"
+    if isinstance(store, ClinicSQLTrackerStore):
+        store.check()
+    elif isinstance(store, SQLTrackerStore):
         with store.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     return None
@@ -78,7 +81,7 @@ async def readiness(agent: Any) -> Dict[str, str]:
         try:
             problem = await asyncio.wait_for(check, timeout=CHECK_TIMEOUT_SECONDS + 1)
         except Exception as error:  # any failure means "not ready", said plainly
-            problem = f"{error.__class__.__name__}: {str(error).splitlines()[0] if str(error) else 'no answer'}"
+            problem = error_summary(error)
         results[name] = problem or "ok"
     return results
 

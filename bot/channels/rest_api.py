@@ -4,7 +4,8 @@ Rasa 3.6.21's RestInput answers a JSON array or a `null` body with HTTP 500
 and passes any type through. This one answers every malformed request with a
 4xx and a reason, and the assistant only ever sees a clean text message.
 When a turn produces no reply at all (an action failed because the action
-server is down, say), the visitor gets an apology instead of silence.
+server is down, say) or fails (the conversation store is down), the visitor
+gets an apology with the clinic's phone instead of silence or a 500.
 """
 import json
 from typing import Any, Awaitable, Callable, Dict, Text
@@ -84,7 +85,7 @@ class RestChannel(RestInput):
             except BadRequest as bad:
                 return response.json({"error": bad.reason}, status=bad.status)
             collector = CollectingOutputChannel()
-            await deliver(
+            handled = await deliver(
                 on_new_message,
                 UserMessage(
                     body["message"],
@@ -94,9 +95,8 @@ class RestChannel(RestInput):
                     metadata=body["metadata"],
                 ),
             )
-            messages = collector.messages or [
-                {"recipient_id": body["sender"], "text": apology()}
-            ]
-            return response.json(messages)
+            if handled and collector.messages:
+                return response.json(collector.messages)
+            return response.json([{"recipient_id": body["sender"], "text": apology()}])
 
         return webhook

@@ -163,7 +163,7 @@ class WebChatInput(SocketIOInput):
                 return
             metadata = data.get(self.metadata_key)
             output = WebChatOutput(sio, self.bot_message_evt)
-            await deliver(
+            handled = await deliver(
                 on_new_message,
                 UserMessage(
                     text,
@@ -173,7 +173,9 @@ class WebChatInput(SocketIOInput):
                     metadata=metadata if isinstance(metadata, dict) else {},
                 ),
             )
-            if not output.sent:
+            # A failed turn may have sent part of its answer already; the
+            # apology says it did not go through (it was not stored).
+            if not handled or not output.sent:
                 await output.send_text_message(sender_id, apology())
 
         return blueprint

@@ -13,6 +13,8 @@ What the stock connector lacks, and this one does:
 - a turn has a budget below Twilio's 15 s wait, the action server's time
   included; past it the texter gets a short apology with the clinic's phone,
   and the late turn's replies are never sent (a lead it stores is kept);
+- when the conversation database is down, the texter gets the same apology,
+  never an HTTP 500 (which Twilio would not pass on);
 - replies go back inline as TwiML in the webhook's answer, not through a
   blocking `requests` call inside the async server. That needs no outbound
   connection and no REST credentials, and Twilio delivers from the number the
@@ -44,7 +46,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import sms_format, sms_keywords, sms_store
-from bot.channels.guard import apology, clean_text, deliver, prepare_text
+from bot.channels.guard import apology, clean_text, deliver, error_summary, prepare_text
 from bot.safety.screen import screen
 
 logger = logging.getLogger(__name__)
@@ -200,6 +202,8 @@ class TwilioSMSInput(InputChannel):
         except asyncio.TimeoutError:
             logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, TURN_BUDGET_SECONDS)
             return [apology()]
+        if not turn.result():
+            return [apology()]  # the turn failed and was not stored (guard.deliver logged why)
         rendered = sms_format.render_turn(collector.messages)
         if not rendered:
             logger.warning("SMS turn for %s gave no reply; apology sent", sender_id)
@@ -215,6 +219,46 @@ class TwilioSMSInput(InputChannel):
                 return xml_response(reply)
             await asyncio.sleep(0.25)
         return twiml([apology()])
+
+    async def _respond(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
+                       params: Dict[str, str], sender_id: str) -> HTTPResponse:
+        """The answer to a signed text from `sender_id`."""
+        message_sid = params.get("MessageSid", "")
+        body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
+        keyword = sms_keywords.keyword(body)
+        if keyword and screen(body).flagged:
+            keyword = None  # safety first: a message with a red flag is never a keyword
+        opted_out = await asyncio.to_thread(sms_store.is_opted_out, sender_id)
+
+        if keyword in sms_keywords.OPT_OUT:
+            await asyncio.to_thread(sms_store.opt_out, sender_id)
+            logger.info("SMS opt-out recorded for %s", sender_id)
+            return twiml([])  # the carrier/Twilio confirms opt-outs itself
+        if keyword in sms_keywords.OPT_IN or (opted_out and keyword in sms_keywords.OPT_IN_IF_OPTED_OUT):
+            await asyncio.to_thread(sms_store.opt_in, sender_id)
+            return twiml(["You're subscribed again. Ask me anything about stem cell therapy for hair loss."])
+        if opted_out:
+            return twiml([])
+        if keyword in sms_keywords.HELP:
+            return twiml([self._help_text()])
+        if not body:
+            return twiml(["Sorry, I can only read text. Please type your question."])
+
+        if message_sid:
+            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS)
+            if reply is not None:
+                return xml_response(reply)  # Twilio's retry, or a replay: the same answer
+            if not claimed:
+                return await self._answered_elsewhere(message_sid)
+        text, offered = await self._picked_option(request, sender_id, body)
+        if offered:
+            texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
+        else:
+            texts = await self._answer(on_new_message, text, sender_id)
+        xml = twiml_of(texts)
+        if message_sid:
+            await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
+        return xml_response(xml)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -255,43 +299,13 @@ class TwilioSMSInput(InputChannel):
             phone = params.get("From", "").strip()
             if not phone:
                 return response.json({"error": "missing From"}, status=400)
-
-            sender_id = sender_id_for(phone, self.sender_hash_key)
-            message_sid = params.get("MessageSid", "")
-            body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
-            keyword = sms_keywords.keyword(body)
-            if keyword and screen(body).flagged:
-                keyword = None  # safety first: a message with a red flag is never a keyword
-            opted_out = await asyncio.to_thread(sms_store.is_opted_out, sender_id)
-
-            if keyword in sms_keywords.OPT_OUT:
-                await asyncio.to_thread(sms_store.opt_out, sender_id)
-                logger.info("SMS opt-out recorded for %s", sender_id)
-                return twiml([])  # the carrier/Twilio confirms opt-outs itself
-            if keyword in sms_keywords.OPT_IN or (opted_out and keyword in sms_keywords.OPT_IN_IF_OPTED_OUT):
-                await asyncio.to_thread(sms_store.opt_in, sender_id)
-                return twiml(["You're subscribed again. Ask me anything about stem cell therapy for hair loss."])
-            if opted_out:
-                return twiml([])
-            if keyword in sms_keywords.HELP:
-                return twiml([self._help_text()])
-            if not body:
-                return twiml(["Sorry, I can only read text. Please type your question."])
-
-            if message_sid:
-                claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS)
-                if reply is not None:
-                    return xml_response(reply)  # Twilio's retry, or a replay: the same answer
-                if not claimed:
-                    return await self._answered_elsewhere(message_sid)
-            text, offered = await self._picked_option(request, sender_id, body)
-            if offered:
-                texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
-            else:
-                texts = await self._answer(on_new_message, text, sender_id)
-            xml = twiml_of(texts)
-            if message_sid:
-                await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
-            return xml_response(xml)
+            try:
+                return await self._respond(on_new_message, request, params,
+                                           sender_id_for(phone, self.sender_hash_key))
+            except Exception as error:
+                # The conversation database (opt-outs, Twilio's message ids,
+                # the conversation) is down: the texter still hears from us.
+                logger.error("SMS webhook: could not answer a text: %s", error_summary(error))
+                return twiml([apology()])
 
         return webhook
