@@ -59,6 +59,9 @@ def main() -> int:
     mode = os.environ.get("CLINIC_ENV", "development")
     if mode not in ("development", "production"):
         problems.append(f"CLINIC_ENV={mode}: use development or production.")
+    for switch in ("RUN_ACTION_SERVER", "RUN_DEMO_PAGE"):
+        if os.environ.get(switch) not in ("true", "false"):
+            problems.append(f"{switch}={os.environ.get(switch, '')}: use true or false.")
     if mode == "production":
         public = development_secrets_in_use()
         if public:

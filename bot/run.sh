@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Starts the action server, the clinic page with the chat widget, and the
-# Rasa server (REST, socket.io and Twilio channels). Ctrl-C or SIGTERM (a
-# supervisor, `docker stop`) stops them all; if one of them dies, the others
-# are stopped too and this exits non-zero, so a supervisor can restart it
-# whole rather than leave it half-working.
+# Starts the Rasa server (REST, socket.io and Twilio channels) and, unless
+# RUN_ACTION_SERVER=false or RUN_DEMO_PAGE=false, the action server and the
+# clinic page with the chat widget (each Rasa server of a scaled-out
+# deployment runs with both false). Ctrl-C or SIGTERM (a supervisor,
+# `docker stop`) stops them all; if one of them dies, the others are stopped
+# too and this exits non-zero, so a supervisor can restart it whole rather
+# than leave it half-working.
 # Run through `make run`, which installs, trains and fills the environment
 # from bot/defaults.env first.
 set -euo pipefail
@@ -28,20 +30,28 @@ if [ -n "${RASA_API_TOKEN:-}" ]; then
     api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
 fi
 
-pids=()
+servers=()  # when one of these exits, everything stops
+helpers=()
 cleanup() {
     trap - EXIT INT TERM
-    kill "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
+    kill "${servers[@]}" "${helpers[@]}" 2>/dev/null || true
+    wait "${servers[@]}" "${helpers[@]}" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-SANIC_HOST="$ACTION_HOST" "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" &
-pids+=($!)
-"$VENV/bin/python" -m bot.web_server &
-pids+=($!)
+if [ "$RUN_ACTION_SERVER" = true ]; then
+    SANIC_HOST="$ACTION_HOST" "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" &
+    servers+=($!)
+fi
+if [ "$RUN_DEMO_PAGE" = true ]; then
+    "$VENV/bin/python" -m bot.web_server &
+    servers+=($!)
+    page_line="    Website widget: http://localhost:$WEB_PORT"
+else
+    page_line="    Website widget: not served here (RUN_DEMO_PAGE=false)"
+fi
 
 announce() {
     # Up means ready: the model, the stores and the action server all answer.
@@ -49,7 +59,7 @@ announce() {
     cat <<MSG
 
   The clinic assistant is up ($CLINIC_ENV; Rasa listens on $rasa_host).
-    Website widget: http://localhost:$WEB_PORT
+$page_line
     REST:           curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"how much does it cost?"}'
     Twilio webhook: http://localhost:$RASA_PORT/webhooks/twilio/webhook
     Health:         http://localhost:$RASA_PORT/webhooks/health/ready (and /live)
@@ -65,17 +75,18 @@ announcer=$!
 # shellcheck disable=SC2086
 "$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" "${api_args[@]}" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS &
-pids+=($! "$announcer")
+servers+=($!)
+helpers+=("$announcer")
 
 # `make run` under a supervisor: SIGTERM reaches make, which does not pass
 # it on. When the parent that started this is gone, stop as if signalled.
 parent=$PPID
 ( while kill -0 "$parent" 2>/dev/null; do sleep 1; done; kill -TERM $$ 2>/dev/null ) &
-pids+=($!)
+helpers+=($!)
 
 # Signals interrupt `wait` at once (a foreground command would delay them
 # until it ended); it also returns when any server exits.
 status=0
-wait -n "${pids[@]:0:3}" || status=$?
+wait -n "${servers[@]}" || status=$?
 echo "A server stopped (exit $status): stopping the others." >&2
 exit $(( status == 0 ? 1 : status ))
