@@ -75,13 +75,13 @@ $(WEBCHAT): bot/web/package.json bot/web/package-lock.json
 	touch $@
 
 # Debian packages the tests need: Chromium (the widget's browser test),
-# PostgreSQL and Redis (the scale-out test starts its own servers).
-SYSTEM_PACKAGES := chromium postgresql redis-server
-services: $(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster
+# PostgreSQL, Redis and nginx (the scale-out test starts its own servers).
+SYSTEM_PACKAGES := chromium postgresql redis-server nginx
+services: $(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster /usr/sbin/nginx
 
 browser: $(CHROMIUM)
 
-$(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster:
+$(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster /usr/sbin/nginx:
 	@command -v apt-get >/dev/null || { echo "Install these Debian packages: $(SYSTEM_PACKAGES)"; exit 1; }
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES)
