@@ -1,5 +1,5 @@
 """What every channel does to a visitor's message before the assistant sees
-it, and the reply when the assistant produced none.
+it, and the reply when the assistant produced none or the turn failed.
 
 Shared by the REST, socket.io and Twilio channels so that bad input is
 treated the same way wherever it arrives.
@@ -9,9 +9,12 @@ import os
 import re
 from typing import Any, Awaitable, Callable
 
-logger = logging.getLogger(__name__)
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.safety.screen import excerpt, screen
+
+logger = logging.getLogger(__name__)
 
 # What a channel hands the assistant at most. A longer paste is cut to this,
 # keeping its red-flag passages (bot/safety/screen.py reads all of it first),
@@ -71,10 +74,33 @@ def error_summary(error: BaseException) -> str:
 async def deliver(on_new_message: Callable[[Any], Awaitable[Any]], message: Any) -> bool:
     """Hands a message to the assistant; False if the turn failed (the
     conversation store or the lock store is down, say). Then nothing of the
-    turn was stored, and the channel answers with apology() alone."""
+    turn was stored, and the channel answers with failed_turn_reply()."""
     try:
         await on_new_message(message)
         return True
     except Exception as error:
         logger.error("Could not handle a %s message: %s", message.input_channel, error_summary(error))
         return False
+
+
+SAFETY_INTENTS = ("emergency", "self_harm", "poisoning")
+
+
+async def failed_turn_reply(agent: Any, text: str, sender_id: str, channel: str) -> str:
+    """The reply to a message whose turn failed. Understanding a message
+    needs no store, so an urgent one still gets its safety reply (911, 988,
+    Poison Control, in its language) from the model and domain.yml; any
+    other gets apology()."""
+    try:
+        parsed = await agent.parse_message(text)
+        intent = (parsed.get("intent") or {}).get("name")
+        if intent not in SAFETY_INTENTS:
+            return apology()
+        language = [SlotSet("language", e["value"]) for e in parsed.get("entities", [])
+                    if e.get("entity") == "language"]
+        tracker = DialogueStateTracker.from_events(sender_id, language, slots=agent.domain.slots)
+        reply = await agent.nlg.generate(f"utter_safety_{intent}", tracker, channel)
+        return (reply or {}).get("text") or apology()
+    except Exception as error:  # no model loaded, say: the apology still goes out
+        logger.error("No safety check for a failed %s turn: %s", channel, error_summary(error))
+        return apology()

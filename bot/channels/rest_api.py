@@ -5,7 +5,8 @@ and passes any type through. This one answers every malformed request with a
 4xx and a reason, and the assistant only ever sees a clean text message.
 When a turn produces no reply at all (an action failed because the action
 server is down, say) or fails (the conversation store is down), the visitor
-gets an apology with the clinic's phone instead of silence or a 500.
+gets an apology with the clinic's phone (or, if urgent, the safety reply)
+instead of silence or a 500.
 """
 import json
 from typing import Any, Awaitable, Callable, Dict, Text
@@ -21,6 +22,7 @@ from bot.channels.guard import (
     MAX_SENDER_CHARS,
     apology,
     deliver,
+    failed_turn_reply,
     prepare_text,
     taken_by_sms,
 )
@@ -97,6 +99,9 @@ class RestChannel(RestInput):
             )
             if handled and collector.messages:
                 return response.json(collector.messages)
-            return response.json([{"recipient_id": body["sender"], "text": apology()}])
+            agent = getattr(request.app.ctx, "agent", None)
+            text = apology() if handled else await failed_turn_reply(
+                agent, body["message"], body["sender"], self.name())
+            return response.json([{"recipient_id": body["sender"], "text": text}])
 
         return webhook

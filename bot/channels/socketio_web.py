@@ -19,12 +19,19 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels.guard import MAX_SENDER_CHARS, apology, deliver, prepare_text, taken_by_sms
+from bot.channels.guard import (
+    MAX_SENDER_CHARS,
+    apology,
+    deliver,
+    failed_turn_reply,
+    prepare_text,
+    taken_by_sms,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +116,7 @@ class WebChatInput(SocketIOInput):
         return channel
 
     allowed_origins: List[str] = []
+    app: Optional[Sanic] = None
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
@@ -126,6 +134,10 @@ class WebChatInput(SocketIOInput):
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @blueprint.listener("before_server_start")
+        async def keep_app(app: Sanic, _: Any) -> None:
+            self.app = app  # socket.io handlers get no request, so no app.ctx.agent
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Any = None) -> bool:
@@ -173,9 +185,13 @@ class WebChatInput(SocketIOInput):
                     metadata=metadata if isinstance(metadata, dict) else {},
                 ),
             )
-            # A failed turn may have sent part of its answer already; the
-            # apology says it did not go through (it was not stored).
-            if not handled or not output.sent:
+            if not handled:
+                # Part of an answer may have gone out already; this says the
+                # turn did not go through (it was not stored).
+                agent = getattr(self.app.ctx, "agent", None) if self.app else None
+                await output.send_text_message(
+                    sender_id, await failed_turn_reply(agent, text, sender_id, self.name()))
+            elif not output.sent:
                 await output.send_text_message(sender_id, apology())
 
         return blueprint

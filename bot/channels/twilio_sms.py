@@ -13,8 +13,9 @@ What the stock connector lacks, and this one does:
 - a turn has a budget below Twilio's 15 s wait, the action server's time
   included; past it the texter gets a short apology with the clinic's phone,
   and the late turn's replies are never sent (a lead it stores is kept);
-- when the conversation database is down, the texter gets the same apology,
-  never an HTTP 500 (which Twilio would not pass on);
+- when the conversation database is down, the texter gets the same apology
+  (or, if the text is urgent, the safety reply), never an HTTP 500, which
+  Twilio would not pass on;
 - replies go back inline as TwiML in the webhook's answer, not through a
   blocking `requests` call inside the async server. That needs no outbound
   connection and no REST credentials, and Twilio delivers from the number the
@@ -46,7 +47,14 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels import sms_format, sms_keywords, sms_store
-from bot.channels.guard import apology, clean_text, deliver, error_summary, prepare_text
+from bot.channels.guard import (
+    apology,
+    clean_text,
+    deliver,
+    error_summary,
+    failed_turn_reply,
+    prepare_text,
+)
 from bot.safety.screen import screen
 
 logger = logging.getLogger(__name__)
@@ -188,8 +196,13 @@ class TwilioSMSInput(InputChannel):
             return payloads[number - 1], 0
         return body, len(payloads)
 
-    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], text: str,
-                      sender_id: str) -> List[str]:
+    async def _failed_turn_texts(self, request: Request, text: str, sender_id: str) -> List[str]:
+        agent = getattr(request.app.ctx, "agent", None)
+        reply = await failed_turn_reply(agent, text, sender_id, self.name()) if text else apology()
+        return sms_format.pack(sms_format.render_turn([{"text": reply}]))
+
+    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
+                      text: str, sender_id: str) -> List[str]:
         """One turn of the assistant, within the budget."""
         collector = CollectingOutputChannel()
         turn = asyncio.ensure_future(deliver(
@@ -203,7 +216,7 @@ class TwilioSMSInput(InputChannel):
             logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, TURN_BUDGET_SECONDS)
             return [apology()]
         if not turn.result():
-            return [apology()]  # the turn failed and was not stored (guard.deliver logged why)
+            return await self._failed_turn_texts(request, text, sender_id)  # not stored; logged
         rendered = sms_format.render_turn(collector.messages)
         if not rendered:
             logger.warning("SMS turn for %s gave no reply; apology sent", sender_id)
@@ -221,10 +234,9 @@ class TwilioSMSInput(InputChannel):
         return twiml([apology()])
 
     async def _respond(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
-                       params: Dict[str, str], sender_id: str) -> HTTPResponse:
-        """The answer to a signed text from `sender_id`."""
+                       params: Dict[str, str], body: str, sender_id: str) -> HTTPResponse:
+        """The answer to a signed text `body` from `sender_id`."""
         message_sid = params.get("MessageSid", "")
-        body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
         keyword = sms_keywords.keyword(body)
         if keyword and screen(body).flagged:
             keyword = None  # safety first: a message with a red flag is never a keyword
@@ -254,7 +266,7 @@ class TwilioSMSInput(InputChannel):
         if offered:
             texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
         else:
-            texts = await self._answer(on_new_message, text, sender_id)
+            texts = await self._answer(on_new_message, request, text, sender_id)
         xml = twiml_of(texts)
         if message_sid:
             await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
@@ -299,13 +311,14 @@ class TwilioSMSInput(InputChannel):
             phone = params.get("From", "").strip()
             if not phone:
                 return response.json({"error": "missing From"}, status=400)
+            sender_id = sender_id_for(phone, self.sender_hash_key)
+            body = prepare_text(" ".join(clean_text(params.get("Body", "")).split()))
             try:
-                return await self._respond(on_new_message, request, params,
-                                           sender_id_for(phone, self.sender_hash_key))
+                return await self._respond(on_new_message, request, params, body, sender_id)
             except Exception as error:
                 # The conversation database (opt-outs, Twilio's message ids,
                 # the conversation) is down: the texter still hears from us.
                 logger.error("SMS webhook: could not answer a text: %s", error_summary(error))
-                return twiml([apology()])
+                return twiml(await self._failed_turn_texts(request, body, sender_id))
 
         return webhook
