@@ -5,6 +5,7 @@ files, exactly as `make run` starts them; only the clinic's webhook is a local
 stand-in (tests/clinic_webhook.py).
 """
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -130,3 +131,42 @@ class Assistant:
         )
         response.raise_for_status()
         return response.json()
+
+
+class MakeTarget:
+    """A `make` target (`make run`, `make actions`) started as the README
+    says to start it, in a process group of its own, its output in a log."""
+
+    def __init__(self, target: str, env: Dict[str, str], log: Path) -> None:
+        self.target = target
+        self.env = {**os.environ, "PYTHON310": sys.executable, **env}
+        self.log = log
+        self.process: Optional[subprocess.Popen] = None
+
+    def start(self) -> "MakeTarget":
+        self.process = subprocess.Popen(
+            ["make", "--no-print-directory", self.target], cwd=ROOT, env=self.env,
+            stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        return self
+
+    def wait_for_line(self, text: str, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log.read_text(errors="replace"):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"make {self.target} exited early:\n{self.log.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no {text!r} from make {self.target} in {timeout}s:\n"
+                                   f"{self.log.read_text()[-3000:]}")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        """SIGTERM to the whole group, as a supervisor stopping it would."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
