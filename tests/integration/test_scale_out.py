@@ -58,13 +58,14 @@ class Replica:
         self.url = f"http://127.0.0.1:{self.port}"
         self.address = f"127.0.0.1:{self.port}"  # as nginx's log names it
         self.page_url = shared["WEB_ORIGINS"]
+        self.web_port = int(self.page_url.rsplit(":", 1)[1]) if demo_page else free_port()
         self.log = workdir / f"{name}.log"
         self.make = MakeTarget("run", {
             **shared,
             "RASA_PORT": str(self.port),
             "RUN_ACTION_SERVER": "false",
             "RUN_DEMO_PAGE": "true" if demo_page else "false",
-            "WEB_PORT": shared["WEB_ORIGINS"].rsplit(":", 1)[1] if demo_page else str(free_port()),
+            "WEB_PORT": str(self.web_port),
         }, self.log)
 
     def say(self, sender: str, message: str) -> List[Dict]:
@@ -208,6 +209,17 @@ def test_on_postgresql_a_phone_number_leaves_the_conversation_once_stored(cluste
         cursor.execute("SELECT data FROM events WHERE sender_id = %s", (sender,))
         stored = [row[0] for row in cursor.fetchall()]
     assert stored and not any("555-0166" in data or "2125550166" in data for data in stored)
+
+
+def test_each_server_starts_only_what_its_settings_ask_for(cluster):
+    first, second, _, _, _ = cluster
+    # RUN_ACTION_SERVER=false on both: else they would fight `make actions`
+    # for its port and stop. The demo page runs where RUN_DEMO_PAGE=true only.
+    assert requests.get(first.page_url, timeout=10).ok
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{second.web_port}/", timeout=10)
+    assert "Website widget: not served here (RUN_DEMO_PAGE=false)" in second.log.read_text()
+    assert f"Website widget: http://localhost:{first.web_port}" in first.log.read_text()
 
 
 def test_through_the_proxy_rest_reaches_both_servers_and_nothing_else_is_public(cluster):

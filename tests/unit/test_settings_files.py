@@ -65,3 +65,11 @@ def test_cron_purge_says_which_stores_it_uses_and_survives_a_fresh_install(tmp_p
     assert "clinic webhook: https://crm.example/hook?***" in done.stdout
     assert "s3cret" not in done.stdout
     assert "nothing stored yet" in done.stdout
+
+
+def test_make_runs_preflight_refuses_a_switch_that_is_neither_true_nor_false(tmp_path):
+    env = {**os.environ, "RUN_DEMO_PAGE": "no", "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db"}
+    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.preflight"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "RUN_DEMO_PAGE=no: use true or false." in done.stderr
