@@ -12,7 +12,11 @@ aiogram (imported by Rasa for its Telegram channel) at import, and Rasa's own
 warning filters (every UserWarning "once", pyparsing's deprecations among
 them), set when the command starts. So aiogram is imported first, and ours
 are put back in front after Rasa's.
+
+`rasa shell` gets the staff's input line (bot/staff_console.py): button menus
+they can type at, and Ctrl-C or Ctrl-D that end the shell cleanly.
 """
+import sys
 import warnings
 
 # isort: off  (the order matters: skops before anything that imports TensorFlow)
@@ -40,5 +44,11 @@ def _filters_then_ours(*args, **kwargs):  # type: ignore[no-untyped-def]
 rasa.utils.common._filter_warnings = _filters_then_ours
 _hide_deprecations()
 
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["shell"]:
+        # Imported for the shell only: other commands start no slower.
+        from bot import staff_console
+
+        staff_console.install()
     main()

@@ -25,13 +25,15 @@ fi
 
 SANIC_HOST=127.0.0.1 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >var/shell/actions.log 2>&1 &
 actions_pid=$!
-# Ctrl-C at a button menu ends rasa shell with an error of its own; whatever
-# happens, the action server goes with it.
-trap 'kill "$actions_pid" 2>/dev/null || true' EXIT INT TERM
+# However the shell ends (/stop, Ctrl-C, Ctrl-D, an error), the action server
+# goes with it, and is gone before this script exits.
+trap 'kill "$actions_pid" 2>/dev/null || true; wait "$actions_pid" 2>/dev/null || true' EXIT INT TERM
 until curl -fsS "http://127.0.0.1:$ACTION_PORT/health" >/dev/null 2>&1; do
     kill -0 "$actions_pid" 2>/dev/null || { cat var/shell/actions.log; exit 1; }
     sleep 0.5
 done
 
+# On this machine only: Rasa's default (0.0.0.0) would let anyone on the
+# network talk to the shell's assistant and, with REAL=1, file leads.
 "$VENV/bin/python" -m bot.rasa_cli shell --model "$MODEL" \
-    --endpoints endpoints.yml --port "$SHELL_PORT"
+    --endpoints endpoints.yml --interface 127.0.0.1 --port "$SHELL_PORT"
