@@ -1,5 +1,6 @@
 """Responses from domain.yml, with the clinic's details filled in, and the
-medical disclaimer at the top of a conversation's first reply.
+medical disclaimer at the top of a conversation's first reply (once per
+conversation, however many sessions it spans).
 
 Rasa's own templated generator fills `{slot}` placeholders; this one also
 fills `{clinic_phone}`, `{clinic_name}` and `{clinic_email}` from
@@ -17,7 +18,7 @@ from typing import Any, Dict, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -36,22 +37,26 @@ NO_DISCLAIMER_ON_TOP = ("utter_safety_", DISCLAIMER, "utter_iamabot")
 STAFF_CHANNEL = "cmdline"
 
 
-def _no_reply_since(tracker: DialogueStateTracker, start: type) -> bool:
-    """No bot message since the latest event of type `start`."""
-    for event in reversed(tracker.events):
-        if isinstance(event, BotUttered):
-            return False
-        if isinstance(event, start):
-            return True
-    return True
+def first_reply_of_conversation(tracker: DialogueStateTracker) -> bool:
+    """No bot message yet in this conversation, in any session of it.
 
-
-def first_reply_of_session(tracker: DialogueStateTracker) -> bool:
-    return _no_reply_since(tracker, SessionStarted)
+    Not "of this session": a session ends after an idle hour
+    (domain.yml), but the widget and the texter's phone keep showing the
+    whole conversation, so a second disclaimer would appear in the same
+    thread. The tracker store loads only the latest session, but the turn
+    that starts a new one still holds the previous session's events.
+    """
+    return not any(isinstance(event, BotUttered) for event in tracker.events)
 
 
 def first_reply_of_turn(tracker: DialogueStateTracker) -> bool:
-    return _no_reply_since(tracker, UserUttered)
+    """No bot message since the latest user message."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return False
+        if isinstance(event, UserUttered):
+            return True
+    return True
 
 
 def understood(tracker: DialogueStateTracker) -> Optional[str]:
@@ -101,7 +106,7 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
             response
             and response.get("text")
             and not utter_action.startswith(NO_DISCLAIMER_ON_TOP)
-            and first_reply_of_session(tracker)
+            and first_reply_of_conversation(tracker)
         ):
             disclaimer = await super().generate(DISCLAIMER, tracker, output_channel, **values)
             if disclaimer and disclaimer.get("text"):

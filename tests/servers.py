@@ -4,9 +4,11 @@ Each runs as its own process on a free loopback port, with its own SQLite
 files, exactly as `make run` starts them; only the clinic's webhook is a local
 stand-in (tests/clinic_webhook.py).
 """
+import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -122,6 +124,26 @@ class Assistant:
     def stop(self) -> None:
         for name in list(self.processes):
             self.stop_process(name)
+
+    def age_conversation(self, sender: str, hours: float) -> None:
+        """Moves a stored conversation back in time, as if its last message
+        came `hours` ago: Rasa reads each event's time from its JSON."""
+        with sqlite3.connect(self.tracker_db) as db:
+            rows = db.execute("select id, data from events where sender_id = ?", (sender,)).fetchall()
+            assert rows, f"no conversation {sender} in {self.tracker_db}"
+            for row_id, data in rows:
+                event = json.loads(data)
+                event["timestamp"] -= hours * 3600
+                db.execute(
+                    "update events set data = ?, timestamp = ? where id = ?",
+                    (json.dumps(event), event["timestamp"], row_id),
+                )
+
+    def session_starts(self, sender: str) -> int:
+        with sqlite3.connect(self.tracker_db) as db:
+            return db.execute(
+                "select count(*) from events where sender_id = ? and type_name = 'session_started'", (sender,)
+            ).fetchone()[0]
 
     def say(self, sender: str, message: str, timeout: float = 30) -> List[Dict]:
         response = requests.post(

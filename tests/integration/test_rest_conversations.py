@@ -37,6 +37,16 @@ def test_disclaimer_once_then_answer_then_assessment_offer(assistant, sender):
     assert not any("not medical advice" in t for t in second)
 
 
+def test_disclaimer_once_per_conversation_even_after_an_idle_hour(assistant, sender):
+    assert "not medical advice" in texts(assistant.say(sender, "how much does it cost?"))[0]
+    # A session ends after an idle hour (domain.yml); the conversation goes on.
+    assistant.age_conversation(sender, hours=2)
+    reply = texts(assistant.say(sender, "does it hurt"))
+    assert assistant.session_starts(sender) == 2
+    assert "local anesthesia" in reply[0]
+    assert not any("not medical advice" in t for t in reply)
+
+
 def test_yes_after_the_offer_gives_the_booking_link_with_tracking(assistant, sender):
     assistant.say(sender, "how much does it cost?")
     reply = texts(assistant.say(sender, "yes"))

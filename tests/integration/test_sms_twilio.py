@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from tests.servers import Assistant
-from tests.twilio_client import TwilioSender
+from tests.twilio_client import TwilioSender, texter_id
 
 PHONE = "+12125550142"
 
@@ -31,6 +31,17 @@ def test_cost_question_gets_plain_short_texts(sms):
     assert not any(re.search(r"\*\*|\[.+\]\(", t) for t in texts)
     # The offer's buttons became numbered options.
     assert "1. Yes, book\n2. No, thanks" in texts[-1]
+
+
+def test_disclaimer_once_per_conversation_even_after_an_idle_hour(sms, assistant):
+    assert "not medical advice" in sms.text(phone(90), "how much does it cost?")[0]
+    # The texter writes again the next day: a new session, the same thread.
+    conversation = texter_id(phone(90), assistant.env)
+    assistant.age_conversation(conversation, hours=20)
+    texts = sms.text(phone(90), "does it hurt")
+    assert assistant.session_starts(conversation) == 2
+    assert "local anesthesia" in texts[0]
+    assert not any("not medical advice" in t for t in texts)
 
 
 def test_picking_a_numbered_option_books_with_the_full_link(sms):
