@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 
 class FakeClinicWebhook:
@@ -67,6 +67,18 @@ class FakeClinicWebhook:
         while self.attempts < count:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s")
+            time.sleep(0.05)
+
+    def wait_for_one(self, matches: Callable[[Dict[str, Any]], bool], timeout: float = 10.0) -> Dict[str, Any]:
+        """The first payload received that `matches`; fails if none arrives.
+        (The session's webhook also gets other tests' leads.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = next((payload for payload in list(self.received) if matches(payload)), None)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no matching POST in {timeout}s; received {len(self.received)} others")
             time.sleep(0.05)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
