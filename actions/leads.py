@@ -11,9 +11,10 @@ from rasa_sdk.types import DomainDict
 
 from actions import lead_store, tracker_scrub
 from actions.booking import booking_link
-from actions.channels import WEB, channel_kind, channel_name
+from actions.channels import SMS, WEB, channel_kind, channel_name
 from actions.faq import latest_topic
 from actions.settings import get_settings
+from bot import sms_number
 from bot.contacts import e164
 
 logger = logging.getLogger(__name__)
@@ -98,13 +99,17 @@ class AskLeadSlot(Action, ABC):
     def question(self, tracker: Tracker) -> str:
         """The question, worded for this visitor."""
 
+    def options(self, tracker: Tracker) -> List[Dict[str, str]]:
+        """Answers offered as buttons, beside a typed one."""
+        return []
+
     def run(
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=self.question(tracker))
+        dispatcher.utter_message(text=self.question(tracker), buttons=self.options(tracker))
         return []
 
 
@@ -139,6 +144,13 @@ class AskLeadContact(AskLeadSlot):
             f"Thanks, {tracker.get_slot('lead_name')}. "
             "What phone number or email should the clinic use?"
         )
+
+    def options(self, tracker: Tracker) -> List[Dict[str, str]]:
+        # A texter's own number is one reply away; the SMS channel sends it
+        # along, sealed, with the pick (bot/sms_number.py).
+        if channel_kind(tracker) == SMS and get_settings().sms_number_key:
+            return [sms_number.BUTTON]
+        return []
 
 
 class AskLeadCity(AskLeadSlot):
@@ -178,6 +190,10 @@ class ValidateLeadForm(FormValidationAction):
             return {}
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
+        if intent == sms_number.INTENT:
+            # The number comes sealed with the pick (SMS only), or not at all.
+            metadata = tracker.latest_message.get("metadata") or {}
+            return {"lead_contact": metadata.get(sms_number.METADATA_KEY) or ""}
         looks_like_contact = "@" in text or len(re.findall(r"\d", text)) >= 3
         not_an_answer = intent.startswith(QUESTION_PREFIXES) or intent in NOT_AN_ANSWER
         if not looks_like_contact and not_an_answer:
@@ -197,6 +213,15 @@ class ValidateLeadForm(FormValidationAction):
     def validate_lead_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if (tracker.latest_message.get("intent") or {}).get("name") == sms_number.INTENT:
+            if sms_number.opened(value, tracker.sender_id, get_settings().sms_number_key):
+                return {"lead_contact": value}  # sealed until the lead is stored
+            dispatcher.utter_message(
+                text="To use the number you're texting from, reply 1."
+                if channel_kind(tracker) == SMS
+                else "I can't see your phone number from here, so please type it, or an email address."
+            )
+            return {"lead_contact": None}
         contact = clean_contact(str(value or ""))
         if not contact:
             dispatcher.utter_message(
@@ -227,7 +252,20 @@ class ActionSubmitLead(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         name = tracker.get_slot("lead_name")
-        contact = tracker.get_slot("lead_contact")
+        slot_contact = tracker.get_slot("lead_contact")
+        if sms_number.is_sealed(slot_contact):
+            contact = sms_number.opened(slot_contact, tracker.sender_id, get_settings().sms_number_key)
+            typed = None  # the pick's message holds no contact
+        else:
+            contact, typed = slot_contact, tracker_scrub.typed_contact(tracker.events, slot_contact)
+        if not contact:
+            # A sealed number that no longer opens: SMS_NUMBER_KEY changed
+            # between the texter's pick and now.
+            logger.warning("Call-back request in %s not stored: its sealed number does not open", tracker.sender_id)
+            dispatcher.utter_message(
+                text=f"Sorry, I couldn't save your request. Please call the clinic at {get_settings().clinic_phone}."
+            )
+            return [SlotSet(slot, None) for slot in LEAD_SLOTS]
         channel = channel_name(tracker)
         topic = latest_topic(tracker)
         lead_store.save_lead(
@@ -238,13 +276,10 @@ class ActionSubmitLead(Action):
             channel=channel,
             topic=topic,
         )
-        # The lead holds the contact now; the conversation need not.
+        # The lead holds the contact now; the conversation need not (nor the
+        # sealed number, once it is open).
         try:
-            tracker_scrub.scrub(
-                get_settings().tracker_db_url,
-                tracker.sender_id,
-                [contact, tracker_scrub.typed_contact(tracker.events, contact)],
-            )
+            tracker_scrub.scrub(get_settings().tracker_db_url, tracker.sender_id, [slot_contact, typed])
         except Exception:  # the visitor's request is stored: never fail it here
             logger.exception("Could not remove contact details from conversation %s", tracker.sender_id)
         # The visitor never waits for the clinic's webhook: a slow or broken

@@ -33,6 +33,9 @@ class Settings:
     webhook_secret: str
     # Linked from the call-back form's first question.
     privacy_policy_url: str
+    # Opens the number a texter picked "use the number I'm texting from"
+    # for (bot/sms_number.py); empty: the option is not offered.
+    sms_number_key: str
 
 
 def get_settings() -> Settings:
@@ -56,4 +59,5 @@ def get_settings() -> Settings:
         webhook_timeout=float(env.get("CLINIC_WEBHOOK_TIMEOUT") or 5),
         webhook_secret=env.get("CLINIC_WEBHOOK_SECRET", ""),
         privacy_policy_url=env.get("PRIVACY_POLICY_URL", "").strip(),
+        sms_number_key=env.get("SMS_NUMBER_KEY", ""),
     )

@@ -40,8 +40,9 @@ def check_redis(host: str, port: int) -> None:
 
 
 # Public in this repository (bot/defaults.env): anyone could sign Twilio
-# webhooks, reverse texters' conversation ids or forge the clinic's alerts.
-DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "CLINIC_WEBHOOK_SECRET")
+# webhooks, reverse texters' conversation ids, read the numbers sealed in
+# stored conversations or forge the clinic's alerts.
+DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "SMS_NUMBER_KEY", "CLINIC_WEBHOOK_SECRET")
 
 
 def development_secrets_in_use() -> list:

@@ -104,10 +104,10 @@ def render(message: Dict[str, Any], with_options: bool = True) -> str:
     links = [b for b in message.get("buttons") or [] if b.get("url")]
     parts += [f"{b.get('title', 'Link')}: {b['url']}" for b in links]
     if options:
-        parts.append(
-            "\n".join(f"{n}. {b.get('title', '')}" for n, b in enumerate(options, 1))
-            + "\nReply with a number."
-        )
+        # A lone option is offered beside a typed answer ("What phone number
+        # or email...? 1. Use the number I'm texting from").
+        footer = "Reply with a number." if len(options) > 1 else "Reply 1, or type your answer."
+        parts.append("\n".join(f"{n}. {b.get('title', '')}" for n, b in enumerate(options, 1)) + "\n" + footer)
     return for_sms("\n".join(p for p in parts if p))
 
 

@@ -21,7 +21,11 @@ What the stock connector lacks, and this one does:
   connection and no REST credentials, and Twilio delivers from the number the
   visitor texted. A turn takes well under a second against Twilio's ~15 s wait;
 - buttons become numbered options, and a reply of "1", "1.", "#1", "1)" or
-  "①" picks one; a number out of range gets "reply 1 or 2";
+  "①" picks one; a number out of range gets "reply 1 or 2" (beside a single
+  option, which always stands beside a typed answer, it is that answer);
+- "Use the number I'm texting from", offered by the call-back form, sends
+  the texter's number along with the pick, sealed (bot/sms_number.py), so
+  the action server can store it while the conversation never holds it;
 - texts are plain, at most 320 characters where possible, split at sentences;
 - carrier keywords as Twilio matches them (bot/channels/sms_keywords.py):
   STOP and its kin opt the number out (nothing more is sent until START,
@@ -46,6 +50,7 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import sms_number
 from bot.channels import sms_format, sms_keywords, sms_store
 from bot.channels.guard import (
     apology,
@@ -55,6 +60,7 @@ from bot.channels.guard import (
     failed_turn_reply,
     prepare_text,
 )
+from bot.contacts import e164
 from bot.safety.screen import screen
 
 logger = logging.getLogger(__name__)
@@ -124,6 +130,7 @@ class TwilioSMSInput(InputChannel):
             sender_hash_key=credentials.get("sender_hash_key") or credentials["auth_token"],
             public_url=credentials.get("public_url") or None,
             trusted_proxies=(credentials.get("trusted_proxies") or "").split(),
+            number_key=credentials.get("number_key") or "",
         )
 
     def __init__(
@@ -134,6 +141,7 @@ class TwilioSMSInput(InputChannel):
         sender_hash_key: str,
         public_url: Optional[str] = None,
         trusted_proxies: Optional[List[str]] = None,
+        number_key: str = "",
     ) -> None:
         self.account_sid = account_sid
         self.twilio_number = twilio_number
@@ -145,6 +153,8 @@ class TwilioSMSInput(InputChannel):
         # Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed
         # (the reverse proxy in front); anyone else could forge them.
         self.trusted_proxies = set(trusted_proxies or [])
+        # Seals the texter's number for the action server (bot/sms_number.py).
+        self.number_key = number_key
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: TWILIO_WEBHOOK_URL if set; else, from a
@@ -194,6 +204,8 @@ class TwilioSMSInput(InputChannel):
             return body, 0
         if 1 <= number <= len(payloads):
             return payloads[number - 1], 0
+        if len(payloads) == 1:
+            return body, 0  # a lone option stands beside a typed answer: this is one
         return body, len(payloads)
 
     async def _failed_turn_texts(self, request: Request, text: str, sender_id: str) -> List[str]:
@@ -201,12 +213,19 @@ class TwilioSMSInput(InputChannel):
         reply = await failed_turn_reply(agent, text, sender_id, self.name()) if text else apology()
         return sms_format.pack(sms_format.render_turn([{"text": reply}]))
 
+    def _metadata(self, text: str, phone: str, sender_id: str) -> Dict[str, str]:
+        """What travels with the message besides its text: the texter's
+        number, sealed, when they picked "use the number I'm texting from"."""
+        if text != sms_number.PAYLOAD or not self.number_key:
+            return {}
+        return {sms_number.METADATA_KEY: sms_number.seal(e164(phone), sender_id, self.number_key)}
+
     async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
-                      text: str, sender_id: str) -> List[str]:
+                      text: str, sender_id: str, metadata: Dict[str, str]) -> List[str]:
         """One turn of the assistant, within the budget."""
         collector = CollectingOutputChannel()
         turn = asyncio.ensure_future(deliver(
-            on_new_message, UserMessage(text, collector, sender_id, input_channel=self.name(), metadata={})
+            on_new_message, UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
         ))
         try:
             # Shielded: past the budget the turn still finishes (a lead it
@@ -266,7 +285,9 @@ class TwilioSMSInput(InputChannel):
         if offered:
             texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
         else:
-            texts = await self._answer(on_new_message, request, text, sender_id)
+            texts = await self._answer(
+                on_new_message, request, text, sender_id, self._metadata(text, params.get("From", ""), sender_id)
+            )
         xml = twiml_of(texts)
         if message_sid:
             await asyncio.to_thread(sms_store.record_reply, message_sid, xml)

@@ -123,6 +123,6 @@ def test_production_refuses_to_start_with_the_public_development_secrets(tmp_pat
     done = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode != 0
-    assert "SMS_SENDER_HASH_KEY, CLINIC_WEBHOOK_SECRET" in done.stderr
+    assert "SMS_SENDER_HASH_KEY, SMS_NUMBER_KEY, CLINIC_WEBHOOK_SECRET" in done.stderr
     assert "TWILIO_AUTH_TOKEN" not in done.stderr.split("development secrets:")[1].split("\n")[0]
     assert "The clinic assistant is up" not in done.stdout

@@ -4,6 +4,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 FAQ_QUESTIONS = {
     "how much does it cost?": "$3,000 to $10,000",
@@ -138,3 +139,50 @@ def test_greeting_and_bot_challenge(assistant, sender):
     assert "not medical advice" in greeting[0] and "virtual assistant" in greeting[1]
     reply = texts(assistant.say(sender, "are you a bot"))
     assert "not a person" in reply[0] and "not medical advice" in reply[1]
+
+
+def to_the_contact_question(assistant, sender):
+    assistant.say(sender, "book an appointment")
+    assistant.say(sender, "yes")
+    reply = assistant.say(sender, "Ana Silva")
+    assert "phone number or email" in reply[-1]["text"]
+    return reply
+
+
+def test_use_this_number_with_no_call_back_under_way_offers_one(assistant, sender):
+    reply = assistant.say(sender, "use this number")
+    assert "+1 555-010-0199" in reply[-1]["text"] and "call you back" in reply[-1]["text"]
+    assert [b["payload"] for b in reply[-1]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_off_sms_the_contact_question_offers_no_number_and_asks_for_one(assistant, sender):
+    # Only a texter's number is known; here nothing is offered.
+    assert not to_the_contact_question(assistant, sender)[-1].get("buttons")
+    reply = texts(assistant.say(sender, "use this number"))
+    assert reply[0] == "I can't see your phone number from here, so please type it, or an email address."
+    assert "phone number or email" in reply[-1]
+
+
+def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, sender):
+    """A REST client cannot make the form store a number it was not texted from:
+    a sealed number opens only in its own conversation, with the servers' key."""
+    from bot import sms_number
+    from bot.env import DEFAULTS_FILE, read_env_file
+
+    key = read_env_file(DEFAULTS_FILE)["SMS_NUMBER_KEY"]
+    to_the_contact_question(assistant, sender)
+    for sealed in (sms_number.seal("+12125550177", "sms-0123456789abcdef0123456789abcdef", key),
+                   sms_number.seal("+12125550177", sender, "not-the-servers-key")):
+        response = requests.post(
+            f"{assistant.url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": sms_number.PAYLOAD,
+                  "metadata": {sms_number.METADATA_KEY: sealed}},
+            timeout=30,
+        )
+        assert response.status_code == 200
+        assert response.json()[0]["text"].startswith("I can't see your phone number from here")
+    assert "city" in texts(assistant.say(sender, "ana@example.org"))[-1]
+    assert "Thanks, Ana Silva!" in texts(assistant.say(sender, "Portland"))[0]
+    assert lead_rows(assistant, "ana@example.org")[0][0] == "Ana Silva"
+    with sqlite3.connect(assistant.leads_db) as db:
+        assert db.execute("select count(*) from leads where contact = '+12125550177'").fetchone() == (0,)

@@ -5,6 +5,7 @@ answer is what Twilio would text to the visitor.
 """
 import re
 import sqlite3
+import time
 
 import pytest
 
@@ -153,6 +154,67 @@ def test_a_number_out_of_range_asks_for_1_or_2(sms, pick):
 def test_superscript_two_picks_option_two_without_an_error(sms):
     sms.text(phone(80), "how much does it cost?")
     assert sms.text(phone(80), "²")  # "No, thanks", never a 500
+
+
+def stored_lead(assistant, contact, timeout=10):
+    """(name, city, channel) of the lead stored with this contact, once written."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(assistant.leads_db) as db:
+            rows = db.execute("select name, city, channel from leads where contact = ?", (contact,)).fetchall()
+        if rows:
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no lead with {contact} stored in {timeout}s")
+        time.sleep(0.1)
+
+
+def to_the_contact_question(sms, number):
+    sms.text(number, "book an appointment")
+    assert "What's your name?" in sms.text(number, "1")[-1]  # 1. Yes, call me back
+    return sms.text(number, "Sam Park")
+
+
+def test_use_this_number_stores_the_texters_number_and_the_conversation_never_holds_it(
+        sms, assistant, clinic_webhook):
+    number = phone(91)
+    question = to_the_contact_question(sms, number)
+    assert question[-1].endswith(
+        "What phone number or email should the clinic use?\n"
+        "1. Use the number I'm texting from\nReply 1, or type your answer."
+    )
+    assert "city" in sms.text(number, "1")[-1]
+    conversation = texter_id(number, assistant.env)
+    # Until the lead is stored, the conversation holds the number sealed only.
+    with sqlite3.connect(assistant.tracker_db) as db:
+        data = [row[0] for row in db.execute("select data from events where sender_id = ?", (conversation,))]
+    assert any("sealed-number:" in d for d in data) and not any("5550091" in d for d in data)
+    assert "Thanks, Sam Park!" in sms.text(number, "Denver")[0]
+
+    assert stored_lead(assistant, number) == [("Sam Park", "Denver", "twilio")]
+    lead = clinic_webhook.wait_for_one(lambda l: l.get("name") == "Sam Park")
+    assert lead["contact"] == number == "+12125550091"
+    with sqlite3.connect(assistant.tracker_db) as db:
+        rows = db.execute("select sender_id, type_name, intent_name, action_name, data from events").fetchall()
+    assert any(row[0] == conversation and row[2] == "use_this_number" for row in rows)
+    dump = "\n".join(str(row) for row in rows)
+    for digits in ("2125550091", "555-0091", "5550091"):
+        assert digits not in dump
+        for log in ("rasa.log", "actions.log"):
+            assert digits not in (assistant.workdir / log).read_text()
+    # Not even sealed: the lead holds the number now.
+    assert "sealed-number:" not in dump
+
+
+def test_use_this_number_typed_out_asks_for_the_pick(sms, assistant):
+    number = phone(92)
+    to_the_contact_question(sms, number)
+    texts = sms.text(number, "use the number I'm texting from")
+    assert texts[0].startswith("To use the number you're texting from, reply 1.")
+    assert texts[-1].endswith("1. Use the number I'm texting from\nReply 1, or type your answer.")
+    # A number other than 1 beside the lone option is a typed answer.
+    assert "doesn't look like a phone number" in sms.text(number, "2")[0]
+    assert "city" in sms.text(number, "1")[-1]
 
 
 PUBLIC_URL = "https://clinic.example/webhooks/twilio/webhook"

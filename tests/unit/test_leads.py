@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lead_store
+from bot import sms_number
 from actions.leads import (
     ActionSubmitLead,
     AskLeadCity,
@@ -343,3 +344,36 @@ def test_the_first_question_gives_the_privacy_notice_briefly_and_no_carrier_keyw
     assert segments(for_sms(text)) <= 2
     words = {w.upper() for w in re.findall(r"[A-Za-z]+", text)}
     assert not words & KEYWORDS, words & KEYWORDS
+
+
+def submit_sealed(domain, monkeypatch, sealed_with):
+    """The texter picked "use the number I'm texting from"; the servers' key
+    is now SMS_NUMBER_KEY=current-key."""
+    monkeypatch.setenv("SMS_NUMBER_KEY", "current-key")
+    tracker = tracker_before_action("lead_form", "action_submit_lead", input_channel="twilio")
+    tracker.slots["lead_contact"] = sms_number.seal("+12125550142", tracker.sender_id, sealed_with)
+    dispatcher = CollectingDispatcher()
+    events = ActionSubmitLead().run(dispatcher, tracker, domain)
+    return dispatcher.messages, events
+
+
+def test_a_sealed_number_is_stored_open_as_the_leads_contact(domain, monkeypatch):
+    messages, _ = submit_sealed(domain, monkeypatch, sealed_with="current-key")
+    assert messages[0]["text"].startswith("Thanks, Jane Doe!")
+    assert [(lead.contact, lead.channel) for lead in lead_store.pending_leads()] == [("+12125550142", "twilio")]
+
+
+def test_a_sealed_number_that_no_longer_opens_stores_nothing_and_says_so(domain, monkeypatch):
+    # SMS_NUMBER_KEY changed between the texter's pick and the last answer.
+    messages, events = submit_sealed(domain, monkeypatch, sealed_with="previous-key")
+    assert messages[0]["text"] == "Sorry, I couldn't save your request. Please call the clinic at +1 555-010-0199."
+    assert lead_store.pending_leads() == []
+    assert SlotSet("lead_contact", None) in events
+
+
+def test_only_texters_are_offered_their_own_number(domain):
+    for channel, offered in (("twilio", [sms_number.BUTTON]), ("socketio", []), ("rest", [])):
+        tracker = tracker_before_action("lead_form", "lead_form", nth=3, input_channel=channel)
+        dispatcher = CollectingDispatcher()
+        AskLeadContact().run(dispatcher, tracker, domain)
+        assert dispatcher.messages[0]["buttons"] == offered, channel

@@ -85,4 +85,4 @@ def test_only_the_last_message_of_a_turn_keeps_numbered_options():
     question = {"text": "What name should we use?"}
     texts = render_turn([menu, question])
     assert texts == ["Anything else?", "What name should we use?"]
-    assert "Reply with a number" in render_turn([question, menu])[-1]
+    assert "1. Cost" in render_turn([question, menu])[-1]
