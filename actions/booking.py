@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.channels import WEB, channel_kind, channel_name
+from actions.disclaimer import disclaim_if_first
 from actions.faq import latest_topic
 from actions.settings import get_settings
 
@@ -43,6 +44,7 @@ class ActionBookingLink(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         url = booking_link(
             get_settings().booking_url,
             channel_name(tracker),
@@ -72,6 +74,7 @@ class ActionHumanHandoff(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         settings = get_settings()
         text = (
             f"You can reach {settings.clinic_name} by phone at "

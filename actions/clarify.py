@@ -24,6 +24,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.disclaimer import disclaim_if_first
 from actions.faq import latest_topic
 from actions.settings import get_settings
 
@@ -86,6 +87,7 @@ class ActionAskAffirmation(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         topics = guesses(tracker)
         if topics:
             dispatcher.utter_message(text=DID_YOU_MEAN, buttons=[_button(t) for t in topics] + [SOMETHING_ELSE])
@@ -101,6 +103,7 @@ class ActionAskRephrase(Action):
         return "action_default_ask_rephrase"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         offer_the_menu(dispatcher, ASK_AGAIN)
         return []
 
@@ -114,5 +117,6 @@ class ActionGiveUp(Action):
         return "action_default_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         offer_the_menu(dispatcher, GIVE_UP)
         return [UserUtteranceReverted()]

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.disclaimer import disclaim_if_first
 from actions.settings import Settings, get_settings
 
 
@@ -29,6 +30,7 @@ class ActionClinicFacts(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         settings = get_settings()
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
         fact = clinic_fact(intent, settings)

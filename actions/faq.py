@@ -4,6 +4,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.disclaimer import disclaim_if_first
 from actions.settings import get_settings
 
 ANSWER_PREFIX = "utter_ask_"
@@ -47,6 +48,7 @@ class ActionAnswerLocations(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
+        disclaim_if_first(dispatcher, tracker)
         settings = get_settings()
         if settings.clinic_address:
             dispatcher.utter_message(text=f"Address and parking: {settings.clinic_address}.")

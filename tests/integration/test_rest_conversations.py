@@ -186,3 +186,17 @@ def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, 
     assert lead_rows(assistant, "ana@example.org")[0][0] == "Ana Silva"
     with sqlite3.connect(assistant.leads_db) as db:
         assert db.execute("select count(*) from leads where contact = '+12125550177'").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("opening", [
+    "what are your hours on saturday?",  # a custom action's clinic facts
+    "I want to book a consultation",  # the booking link
+    "zxqv blorp flim",  # the fallback's menu, from a custom action
+])
+def test_a_conversation_opened_by_a_custom_action_starts_with_the_disclaimer(assistant, sender, opening):
+    first = texts(assistant.say(sender, opening))
+    assert "not medical advice" in first[0]
+    assert sum("not medical advice" in t for t in first) == 1
+    assert len(first) >= 2  # the action's own reply follows
+    second = texts(assistant.say(sender, "what are your hours on saturday?"))
+    assert not any("not medical advice" in t for t in second)
