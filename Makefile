@@ -75,7 +75,8 @@ $(WEBCHAT): bot/web/package.json bot/web/package-lock.json
 	touch $@
 
 # Debian packages the tests need: Chromium (the widget's browser test),
-# PostgreSQL, Redis and nginx (the scale-out test starts its own servers).
+# PostgreSQL, Redis and nginx (the scale-out and rate-limit tests start their
+# own servers).
 SYSTEM_PACKAGES := chromium postgresql redis-server nginx
 services: $(CHROMIUM) /usr/bin/redis-server /usr/bin/pg_ctlcluster /usr/sbin/nginx
 

@@ -1,4 +1,5 @@
-"""Real PostgreSQL, Redis and nginx servers on loopback for the scale-out test.
+"""Real PostgreSQL, Redis and nginx servers on loopback for the scale-out
+test (and nginx for the rate limits behind a proxy).
 
 Debian's packages (installed by `make services`); the servers live in a
 temporary folder and stop with the test. PostgreSQL refuses to run as root,
@@ -11,12 +12,13 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import List, Tuple
 
-from tests.servers import free_port
+from tests.servers import ROOT, free_port
 
 
 def _pg_bin(name: str) -> str:
@@ -115,6 +117,13 @@ class RedisServer:
 
 
 NGINX = "/usr/sbin/nginx"
+
+
+def render_nginx(servers: List[str], listen: str) -> str:
+    """deploy/nginx.conf for these Rasa servers, made as the README says."""
+    done = subprocess.run([sys.executable, "deploy/render_nginx.py", "--listen", listen, *servers],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30, check=True)
+    return done.stdout
 
 
 class NginxServer:

@@ -66,6 +66,13 @@ class Assistant:
             "RASA_PUBLIC_URL": self.url,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            # The suite talks to each server from one address, hundreds of
+            # conversations in minutes, as no visitor does: the per-address
+            # limits are off here, and tested with low values in
+            # tests/integration/test_rate_limits.py. The per-conversation
+            # limit keeps its default.
+            "RATE_LIMIT_ADDRESS": "",
+            "RATE_LIMIT_NEW_CONVERSATIONS": "",
             **(extra_env or {}),
         }
         self.processes: Dict[str, subprocess.Popen] = {}

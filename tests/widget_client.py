@@ -1,15 +1,21 @@
 """The widget's side of the socket.io channel, as rasa-webchat speaks it:
 connect from the page's origin, ask for a session, send user_uttered."""
 import asyncio
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
+import aiohttp
 import socketio
 
 
-async def open_session(assistant, session_id: str) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], List[Any]]:
+async def open_session(assistant, session_id: str, local_address: Optional[str] = None,
+                       ) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], List[Any]]:
     """A connected client in `session_id`, with the lists its bot messages and
-    error events arrive in."""
-    client = socketio.AsyncClient(reconnection=False)
+    error events arrive in; from `local_address` (e.g. 127.0.0.5) if given,
+    as another visitor's machine would be."""
+    session = None
+    if local_address:
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(local_address, 0)))
+    client = socketio.AsyncClient(reconnection=False, http_session=session)
     received: List[Dict[str, Any]] = []
     errors: List[Any] = []
     client.on("bot_uttered", lambda data: received.append(data))

@@ -64,6 +64,24 @@ def apology() -> str:
     )
 
 
+def slow_down(retry_after: float) -> str:
+    """Said to a sender over a rate limit (bot/channels/rate_limit.py). It
+    names 911, as a person in trouble may be typing fast."""
+    minutes = round(retry_after / 60)
+    if retry_after <= 90:
+        wait = "a minute"
+    elif minutes <= 90:
+        wait = f"{minutes} minutes"
+    else:
+        wait = f"{round(minutes / 60)} hours"
+    phone = os.environ.get("CLINIC_PHONE", "")
+    tail = f" or call the clinic at {phone}" if phone else ""
+    return (
+        "You're sending messages faster than I can answer. "
+        f"Please wait {wait} and try again{tail}. In an emergency, call 911."
+    )
+
+
 def error_summary(error: BaseException) -> str:
     """An error's class and first line, for logs: a database error's later
     lines quote the SQL parameters, which hold what the visitor typed."""

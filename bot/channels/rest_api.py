@@ -6,7 +6,9 @@ and passes any type through. This one answers every malformed request with a
 When a turn produces no reply at all (an action failed because the action
 server is down, say) or fails (the conversation store is down), the visitor
 gets an apology with the clinic's phone (or, if urgent, the safety reply)
-instead of silence or a 500.
+instead of silence or a 500. A sender or address over its rate limit
+(bot/channels/rate_limit.py) gets 429 with Retry-After and a polite reason,
+and the assistant never sees it.
 """
 import json
 from typing import Any, Awaitable, Callable, Dict, Text
@@ -17,6 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import client_address, rate_limit
 from bot.channels.guard import (
     MAX_BODY_BYTES,
     MAX_SENDER_CHARS,
@@ -24,6 +27,7 @@ from bot.channels.guard import (
     deliver,
     failed_turn_reply,
     prepare_text,
+    slow_down,
     taken_by_sms,
 )
 
@@ -75,6 +79,7 @@ class RestChannel(RestInput):
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]
     ) -> Blueprint:
         webhook = Blueprint("rest_channel_webhook", __name__)
+        limiter = rate_limit.limiter()  # a bad setting stops the server here, named
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -86,6 +91,14 @@ class RestChannel(RestInput):
                 body = parse_body(request.body or b"")
             except BadRequest as bad:
                 return response.json({"error": bad.reason}, status=bad.status)
+            address = client_address.of_request(request)
+            refused = limiter.check(body["sender"], address)
+            if refused:
+                rate_limit.log_refusal(refused, self.name(), body["sender"], address)
+                return response.json(
+                    {"error": slow_down(refused.retry_after), "retry_after": refused.retry_after},
+                    status=429, headers={"Retry-After": str(refused.retry_after)},
+                )
             collector = CollectingOutputChannel()
             handled = await deliver(
                 on_new_message,

@@ -9,7 +9,9 @@ Rasa 3.6.21's SocketIOInput has two problems this subclass fixes:
   origins in `cors_allowed_origins` (credentials.yml, from WEB_ORIGINS) may.
 It also ignores malformed events instead of raising inside the server, and
 passes link buttons (`"type": "web_url"`) through to the widget, which the
-stock output drops (and crashes on, having no payload).
+stock output drops (and crashes on, having no payload). A session or address
+over its rate limit (bot/channels/rate_limit.py) gets a polite reply in the
+widget, and the assistant never sees the message.
 """
 import inspect
 import logging
@@ -24,12 +26,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels import client_address, rate_limit
 from bot.channels.guard import (
     MAX_SENDER_CHARS,
     apology,
     deliver,
     failed_turn_reply,
     prepare_text,
+    slow_down,
     taken_by_sms,
 )
 
@@ -130,6 +134,7 @@ class WebChatInput(SocketIOInput):
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
         blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+        limiter = rate_limit.limiter()  # a bad setting stops the server here, named
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -146,6 +151,9 @@ class WebChatInput(SocketIOInput):
             if origin and self.allowed_origins and origin not in self.allowed_origins:
                 logger.info("Refused a socket.io connection from origin %s", origin)
                 return False
+            # engine.io's environ says 127.0.0.1 for every client; the request knows.
+            address = client_address.of_request(environ["sanic.request"])
+            await sio.save_session(sid, {"address": address}, namespace=self.namespace)
             return True
 
         @sio.on("session_request", namespace=self.namespace)
@@ -173,8 +181,14 @@ class WebChatInput(SocketIOInput):
             if not text:
                 await sio.emit("error", {"error": "message is empty"}, room=sid)
                 return
-            metadata = data.get(self.metadata_key)
             output = WebChatOutput(sio, self.bot_message_evt)
+            address = (await sio.get_session(sid, namespace=self.namespace)).get("address")
+            refused = limiter.check(sender_id, address)
+            if refused:
+                rate_limit.log_refusal(refused, self.name(), sender_id, address)
+                await output.send_text_message(sender_id, slow_down(refused.retry_after))
+                return
+            metadata = data.get(self.metadata_key)
             handled = await deliver(
                 on_new_message,
                 UserMessage(

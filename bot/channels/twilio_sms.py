@@ -33,7 +33,11 @@ What the stock connector lacks, and this one does:
   name and phone number and 911. The red-flag screen runs first, so "End it
   all" or "Stop the bleeding" reach the safety reply, never an opt-out;
 - the tracker's sender id is a keyed hash of the phone number, which is never
-  stored or logged in clear.
+  stored or logged in clear;
+- a texter over RATE_LIMIT_SENDER (bot/channels/rate_limit.py) gets one
+  polite text, then silence until the burst is over (unless a text has a red
+  flag: the polite text names 911). Never a 429: Twilio would retry it.
+  Carrier keywords (STOP, HELP) are always answered.
 """
 import asyncio
 import hashlib
@@ -51,7 +55,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import sms_number
-from bot.channels import sms_format, sms_keywords, sms_store
+from bot.channels import rate_limit, sms_format, sms_keywords, sms_store
 from bot.channels.guard import (
     apology,
     clean_text,
@@ -59,6 +63,7 @@ from bot.channels.guard import (
     error_summary,
     failed_turn_reply,
     prepare_text,
+    slow_down,
 )
 from bot.contacts import e164
 from bot.safety.screen import screen
@@ -281,13 +286,13 @@ class TwilioSMSInput(InputChannel):
                 return xml_response(reply)  # Twilio's retry, or a replay: the same answer
             if not claimed:
                 return await self._answered_elsewhere(message_sid)
-        text, offered = await self._picked_option(request, sender_id, body)
-        if offered:
-            texts = [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
+        refused = rate_limit.limiter().check(sender_id)
+        if refused:
+            rate_limit.log_refusal(refused, self.name(), sender_id)
+            # Each reply is billed: one per burst, and one for a red flag.
+            texts = [slow_down(refused.retry_after)] if refused.first or screen(body).flagged else []
         else:
-            texts = await self._answer(
-                on_new_message, request, text, sender_id, self._metadata(text, params.get("From", ""), sender_id)
-            )
+            texts = await self._turn(on_new_message, request, params, sender_id, body)
         xml = twiml_of(texts)
         if message_sid:
             await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
@@ -297,6 +302,7 @@ class TwilioSMSInput(InputChannel):
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
+        rate_limit.limiter()  # read at start: a bad setting stops the server here, named
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -343,3 +349,13 @@ class TwilioSMSInput(InputChannel):
                 return twiml(await self._failed_turn_texts(request, body, sender_id))
 
         return webhook
+
+    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
+                    params: Dict[str, str], sender_id: str, body: str) -> List[str]:
+        """The texts that answer one message."""
+        text, offered = await self._picked_option(request, sender_id, body)
+        if offered:
+            return [f"Please reply with a number from 1 to {offered}." if offered > 2 else "Please reply 1 or 2."]
+        return await self._answer(
+            on_new_message, request, text, sender_id, self._metadata(text, params.get("From", ""), sender_id)
+        )

@@ -14,7 +14,6 @@ import asyncio
 import json
 import re
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -27,8 +26,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.integration.test_widget_browser import Visitor, browser  # noqa: F401 (a fixture)
-from tests.scale_services import NginxServer, PostgresServer, RedisServer
-from tests.servers import ROOT, MakeTarget, free_port
+from tests.scale_services import NginxServer, PostgresServer, RedisServer, render_nginx
+from tests.servers import MakeTarget, free_port
 from tests.twilio_client import TwilioSender, replies
 from tests.widget_client import close, open_session, wait_for_text
 
@@ -94,13 +93,6 @@ def say_via(proxy: NginxServer, sender: str, message: str) -> List[str]:
                            json={"sender": sender, "message": message}, timeout=30)
     assert answer.status_code == 200, answer.text
     return texts_of(answer.json())
-
-
-def render_nginx(servers: List[str], listen: str) -> str:
-    """The proxy's configuration, made as the README says."""
-    done = subprocess.run([sys.executable, "deploy/render_nginx.py", "--listen", listen, *servers],
-                          cwd=ROOT, capture_output=True, text=True, timeout=30, check=True)
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
