@@ -15,6 +15,9 @@ are put back in front after Rasa's.
 
 `rasa shell` gets the staff's input line (bot/staff_console.py): button menus
 they can type at, and Ctrl-C or Ctrl-D that end the shell cleanly.
+
+Log records pass bot/log_privacy.py, which keeps visitors' personal data out
+of INFO, WARNING and ERROR lines.
 """
 import sys
 import warnings
@@ -24,6 +27,8 @@ import skops.io  # noqa: F401  (imported only for the start-up time, see above)
 import aiogram.utils.deprecated  # noqa: F401  (its 'always' filter goes in first, below ours)
 import rasa.utils.common
 from rasa.__main__ import main
+
+from bot import log_privacy
 
 # isort: on
 
@@ -46,6 +51,7 @@ _hide_deprecations()
 
 
 if __name__ == "__main__":
+    log_privacy.install()
     if sys.argv[1:2] == ["shell"]:
         # Imported for the shell only: other commands start no slower.
         from bot import staff_console

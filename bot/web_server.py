@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Dict
 from urllib.parse import urlsplit
 
+from bot import log_privacy
 from bot.env import load_defaults
 from bot.privacy import forget
 
@@ -220,6 +221,7 @@ class PageHandler(BaseHTTPRequestHandler):
 
 def main() -> None:
     load_defaults()
+    log_privacy.install()
     if not WEBCHAT_JS.is_file():
         raise SystemExit("rasa-webchat is not installed: run `make web`")
     try:
