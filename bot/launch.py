@@ -1,6 +1,6 @@
 """Runs a command with bot/defaults.env filled into its environment.
 
-Usage: python -m bot.launch rasa run --enable-api ...
+Usage: python -m bot.launch rasa run ...
 """
 import os
 import sys

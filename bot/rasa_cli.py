@@ -16,9 +16,16 @@ are put back in front after Rasa's.
 `rasa shell` gets the staff's input line (bot/staff_console.py): button menus
 they can type at, and Ctrl-C or Ctrl-D that end the shell cleanly.
 
-Log records pass bot/log_privacy.py, which keeps visitors' personal data out
-of INFO, WARNING and ERROR lines.
+Two more things happen before Rasa starts:
+- log records pass bot/log_privacy.py, which keeps visitors' personal data
+  out of INFO, WARNING and ERROR lines;
+- `run` opens the HTTP API when RASA_API_TOKEN is set, adding
+  `--enable-api --auth-token` here, inside the process: on the command line
+  the token would show in `ps` and /proc/*/cmdline to every user of the
+  machine. A token given on the command line is refused for that reason,
+  and so is `--enable-api` without a token (an open API).
 """
+import os
 import sys
 import warnings
 
@@ -50,8 +57,25 @@ rasa.utils.common._filter_warnings = _filters_then_ours
 _hide_deprecations()
 
 
+def api_arguments(argv: list) -> list:
+    """argv for `rasa run` with the HTTP API opened by RASA_API_TOKEN."""
+    if argv[1:2] != ["run"] or argv[2:3] == ["actions"]:
+        return argv
+    if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
+        sys.exit("--auth-token on the command line shows in `ps` to every user of this machine: "
+                 "set RASA_API_TOKEN instead.")
+    token = os.environ.get("RASA_API_TOKEN", "")
+    if not token:
+        if "--enable-api" in argv:
+            sys.exit("--enable-api without a token would open the conversations to anyone: "
+                     "set RASA_API_TOKEN, which opens the API by itself.")
+        return argv
+    return [*[arg for arg in argv if arg != "--enable-api"], "--enable-api", "--auth-token", token]
+
+
 if __name__ == "__main__":
     log_privacy.install()
+    sys.argv = api_arguments(sys.argv)
     if sys.argv[1:2] == ["shell"]:
         # Imported for the shell only: other commands start no slower.
         from bot import staff_console

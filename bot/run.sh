@@ -24,12 +24,6 @@ else
     rasa_host=${RASA_HOST:-127.0.0.1}
 fi
 
-# The HTTP API (trackers, model) is only opened with a token.
-api_args=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then
-    api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
-fi
-
 servers=()  # when one of these exits, everything stops
 helpers=()
 cleanup() {
@@ -71,9 +65,11 @@ MSG
 announce &
 announcer=$!
 
+# The HTTP API opens when RASA_API_TOKEN is set, inside bot.rasa_cli: the
+# token never goes on a command line, where `ps` shows it.
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
-"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" "${api_args[@]}" \
+"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS &
 servers+=($!)
 helpers+=("$announcer")

@@ -98,9 +98,7 @@ class Assistant:
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
 
     def start_rasa(self, extra_args: Optional[List[str]] = None) -> None:
-        # As bot/run.sh: the HTTP API only with a token.
-        if self.env.get("RASA_API_TOKEN"):
-            extra_args = [*(extra_args or []), "--enable-api", "--auth-token", self.env["RASA_API_TOKEN"]]
+        # As bot/run.sh: the HTTP API opens with RASA_API_TOKEN, inside bot.rasa_cli.
         rasa = self._spawn(
             "rasa",
             [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(MODEL), "--port", str(self.rasa_port),

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, Tuple
@@ -16,7 +17,7 @@ from tests.servers import ROOT, free_port
 
 
 @contextmanager
-def make_run(tmp_path: Path) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
+def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
     # No ACTION_SERVER_URL: it follows ACTION_PORT (bot/env.py).
     env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}
@@ -25,6 +26,7 @@ def make_run(tmp_path: Path) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]
         "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
         "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
         "PYTHON310": sys.executable,
+        **settings,
     })
     log_path = tmp_path / "run.log"
     run = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
@@ -126,3 +128,35 @@ def test_production_refuses_to_start_with_the_public_development_secrets(tmp_pat
     assert "SMS_SENDER_HASH_KEY, SMS_NUMBER_KEY, CLINIC_WEBHOOK_SECRET" in done.stderr
     assert "TWILIO_AUTH_TOKEN" not in done.stderr.split("development secrets:")[1].split("\n")[0]
     assert "The clinic assistant is up" not in done.stdout
+
+
+def test_the_api_token_is_on_no_command_line_and_refused_calls_are_logged_with_the_address(tmp_path):
+    token = f"api-token-{uuid.uuid4().hex}"
+    with make_run(tmp_path, RASA_API_TOKEN=token) as (run, ports):
+        rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
+        requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": "api-user", "message": "hi"}, timeout=30)
+        tracker = f"{rasa}/conversations/api-user/tracker"
+        assert requests.get(tracker, params={"token": token}, timeout=10).status_code == 200
+        assert requests.get(tracker, params={"token": "a-wrong-guess"}, timeout=10).status_code == 401
+        assert requests.get(tracker, timeout=10).status_code == 401
+
+        servers = [pid for pid in _pids() if f"--port\0{ports['RASA_PORT']}".encode() in _cmdline(pid)]
+        assert servers, "the Rasa server's process was not found"
+        assert [pid for pid in _pids() if token.encode() in _cmdline(pid)] == []
+        log = (tmp_path / "run.log").read_text()
+        assert log.count("Refused an HTTP API call (GET /conversations/api-user/tracker) from 127.0.0.1") == 2
+        assert token not in log and "a-wrong-guess" not in log
+
+
+def _pids():
+    return [pid for pid in os.listdir("/proc") if pid.isdigit()]
+
+
+def test_a_token_on_the_command_line_is_refused():
+    for args in (["--auth-token", "visible-to-ps"], ["--enable-api"]):
+        started = subprocess.run(
+            [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.rasa_cli", "run", *args],
+            cwd=ROOT, env={**os.environ, "RASA_API_TOKEN": ""}, capture_output=True, text=True, timeout=120,
+        )
+        assert started.returncode != 0
+        assert "RASA_API_TOKEN" in started.stderr
