@@ -2,12 +2,21 @@
 plugin hook (rasa_sdk_plugins/ at the project's root, found because Rasa
 puts the working directory on the import path):
 
+- a shared secret, ACTION_SERVER_TOKEN. When it is set, every call but
+  GET /health must carry it in the X-Action-Server-Token header, as the Rasa
+  server does (endpoints.yml); any other gets 401, runs no action, and is
+  logged with the caller's address. Without it a hand-made conversation
+  POSTed to /webhook could store a lead and have it sent to the clinic;
+- in production, listening beyond this machine without that secret, the
+  action server refuses to start (bot/preflight.py says why);
 - a failing action answers 500 with the action's name and the error's
   kind. rasa-sdk's own answer echoes the whole request (every message, the
   name and phone of the call-back form), which Rasa then logs;
 - log records pass bot/log_privacy.py, as in the Rasa server.
 """
+import hmac
 import logging
+import os
 from typing import Optional
 
 import pluggy
@@ -17,11 +26,28 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import log_privacy
+from bot.channels.client_address import of_request
 from bot.env import load_defaults
 
 logger = logging.getLogger(__name__)
 
 hookimpl = pluggy.HookimplMarker("rasa_sdk")
+
+TOKEN_HEADER = "X-Action-Server-Token"
+OPEN_PATHS = ("/health",)  # load balancers and `make run` poll it; it tells nothing
+
+
+def token_refusal(request: Request, token: str) -> Optional[HTTPResponse]:
+    if not token or request.path in OPEN_PATHS:
+        return None
+    given = request.headers.get(TOKEN_HEADER, "")
+    if given and hmac.compare_digest(given.encode(), token.encode()):
+        return None
+    logger.warning(
+        "Refused a call to the action server (%s %s) from %s: %s %s",
+        request.method, request.path, of_request(request), TOKEN_HEADER, "wrong" if given else "missing",
+    )
+    return response.json({"error": f"missing or wrong {TOKEN_HEADER}"}, status=401)
 
 
 def _action_name(request: Request) -> Optional[str]:
@@ -45,5 +71,16 @@ async def action_failed(request: Request, error: Exception) -> HTTPResponse:
 def attach_sanic_app_extensions(app: Sanic) -> None:
     load_defaults()
     log_privacy.install()
+    from bot.preflight import action_server_problem
+
+    problem = action_server_problem(os.environ.get("SANIC_HOST", "0.0.0.0"))  # rasa-sdk's default
+    if problem:
+        raise SystemExit(f"ERROR: {problem}")
+    token = os.environ.get("ACTION_SERVER_TOKEN", "")
+
+    @app.middleware("request")
+    async def check_token(request: Request) -> Optional[HTTPResponse]:
+        return token_refusal(request, token)
+
     # Registered after rasa-sdk's handler for Exception, so it takes its place.
     app.exception(Exception)(action_failed)

@@ -6,6 +6,7 @@ This fails fast instead, says what to fix, and exits non-zero.
 
 Usage: python -m bot.preflight
 """
+import ipaddress
 import os
 import socket
 import sys
@@ -52,6 +53,32 @@ def development_secrets_in_use() -> list:
     return [name for name in DEVELOPMENT_SECRETS if os.environ.get(name, "") in ("", defaults.get(name))]
 
 
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip()).is_loopback
+    except ValueError:  # a name: it may resolve anywhere
+        return False
+
+
+def action_server_problem(host: str) -> str:
+    """What is wrong with an action server about to listen on `host`: in
+    production, reachable from other machines without ACTION_SERVER_TOKEN,
+    anyone there could post a made-up conversation and have a lead sent to
+    the clinic. Empty when nothing is."""
+    if os.environ.get("CLINIC_ENV", "development") != "production" or is_loopback(host):
+        return ""
+    if os.environ.get("ACTION_SERVER_TOKEN", ""):
+        return ""
+    return (
+        f"Production with the action server listening on {host} and no ACTION_SERVER_TOKEN: "
+        "anyone who reaches it could post a made-up conversation and send a lead to the clinic.\n"
+        "  Set ACTION_SERVER_TOKEN to a random value (e.g. `openssl rand -hex 32`) for the Rasa "
+        "servers and the action server alike, or set ACTION_HOST=127.0.0.1."
+    )
+
+
 def main() -> int:
     from bot.env import describe
 
@@ -72,6 +99,9 @@ def main() -> int:
                 "  Set each to a random value in .env (e.g. `openssl rand -hex 32`); "
                 "TWILIO_AUTH_TOKEN comes from the Twilio console."
             )
+    exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
+    if exposed:
+        problems.append(exposed)
     url = os.environ["TRACKER_DB_URL"]
     try:
         check_tracker_store(url)

@@ -6,8 +6,9 @@ channel (so every Rasa server has them, with no token):
   conversation: the model is loaded, a conversation can be read from the
   tracker store (the configured SQL store, never memory, which would split
   conversations across servers), the lock store answers, and the action
-  server answers. Otherwise 503, naming what failed. Each check has a short
-  timeout, so the endpoint stays cheap.
+  server answers and takes this server's ACTION_SERVER_TOKEN. Otherwise
+  503, naming what failed. Each check has a short timeout, so the endpoint
+  stays cheap.
 
 Rasa's own `/` and `/status` say only that the web server runs: with the
 action server dead they still answer 200.
@@ -57,11 +58,15 @@ async def _action_server_check(agent: Any) -> Optional[str]:
     endpoint = agent.action_endpoint
     if endpoint is None or not endpoint.url:
         return None
-    # The action server's own health route sits beside its /webhook.
-    health = endpoint.url.rsplit("/", 1)[0] + "/health"
+    # The action server's list of actions sits beside its /webhook. Unlike
+    # /health it needs ACTION_SERVER_TOKEN, so a token that differs between
+    # the two servers shows here, not first in a visitor's conversation.
+    actions = endpoint.url.rsplit("/", 1)[0] + "/actions"
     timeout = aiohttp.ClientTimeout(total=CHECK_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        async with session.get(health) as answer:
+    async with aiohttp.ClientSession(timeout=timeout, headers=endpoint.headers) as session:
+        async with session.get(actions) as answer:
+            if answer.status == 401:
+                return "action server refused ACTION_SERVER_TOKEN (set the same value for both servers)"
             if answer.status != 200:
                 return f"action server answered {answer.status}"
     return None

@@ -130,11 +130,14 @@ def test_production_refuses_to_start_with_the_public_development_secrets(tmp_pat
     assert "The clinic assistant is up" not in done.stdout
 
 
-def test_the_api_token_is_on_no_command_line_and_refused_calls_are_logged_with_the_address(tmp_path):
-    token = f"api-token-{uuid.uuid4().hex}"
-    with make_run(tmp_path, RASA_API_TOKEN=token) as (run, ports):
+def test_the_tokens_are_on_no_command_line_and_refused_api_calls_are_logged_with_the_address(tmp_path):
+    token, action_token = f"api-token-{uuid.uuid4().hex}", f"action-token-{uuid.uuid4().hex}"
+    with make_run(tmp_path, RASA_API_TOKEN=token, ACTION_SERVER_TOKEN=action_token) as (run, ports):
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
-        requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": "api-user", "message": "hi"}, timeout=30)
+        # Booking runs on the action server, which now wants the token: Rasa sends it.
+        booking = requests.post(f"{rasa}/webhooks/rest/webhook",
+                                json={"sender": "api-user", "message": "book a consultation"}, timeout=30)
+        assert any("https://www.yourhairclinic.com/?" in m.get("text", "") for m in booking.json())
         tracker = f"{rasa}/conversations/api-user/tracker"
         assert requests.get(tracker, params={"token": token}, timeout=10).status_code == 200
         assert requests.get(tracker, params={"token": "a-wrong-guess"}, timeout=10).status_code == 401
@@ -142,10 +145,11 @@ def test_the_api_token_is_on_no_command_line_and_refused_calls_are_logged_with_t
 
         servers = [pid for pid in _pids() if f"--port\0{ports['RASA_PORT']}".encode() in _cmdline(pid)]
         assert servers, "the Rasa server's process was not found"
-        assert [pid for pid in _pids() if token.encode() in _cmdline(pid)] == []
+        for secret in (token, action_token):
+            assert [pid for pid in _pids() if secret.encode() in _cmdline(pid)] == []
         log = (tmp_path / "run.log").read_text()
         assert log.count("Refused an HTTP API call (GET /conversations/api-user/tracker) from 127.0.0.1") == 2
-        assert token not in log and "a-wrong-guess" not in log
+        assert token not in log and action_token not in log and "a-wrong-guess" not in log
 
 
 def _pids():
