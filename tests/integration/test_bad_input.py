@@ -3,6 +3,7 @@ never a 5xx, and the server answers the next normal message."""
 import asyncio
 import json
 import sqlite3
+import uuid
 
 import pytest
 import requests
@@ -31,7 +32,10 @@ def rest(assistant, body, content_type="application/json"):
     )
 
 
-def still_answers(assistant, sender="after-bad-input"):
+def still_answers(assistant, sender=None):
+    # A conversation of its own each time: one that asked this after every
+    # bad request would pass RATE_LIMIT_SENDER.
+    sender = sender or f"after-bad-input-{uuid.uuid4().hex[:8]}"
     reply = rest(assistant, {"sender": sender, "message": "how much does it cost?"})
     assert reply.status_code == 200
     assert any("$3,000 to $10,000" in m.get("text", "") for m in reply.json())
