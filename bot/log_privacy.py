@@ -73,6 +73,10 @@ def _exception_line(error: BaseException, safe: Tuple[type, ...]) -> str:
     return f"{name}: {cut(text)}"
 
 
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
 def safe_traceback(error: BaseException, safe: Tuple[type, ...]) -> str:
     """A traceback as Python prints it, each exception's text as above."""
     chain: List[Tuple[BaseException, str]] = []
@@ -83,9 +87,9 @@ def safe_traceback(error: BaseException, safe: Tuple[type, ...]) -> str:
         seen.add(id(current))
         chain.append((current, link))
         if current.__cause__ is not None:
-            current, link = current.__cause__, "\nThe above exception was the direct cause of the following exception:\n\n"
+            current, link = current.__cause__, _CAUSE
         elif current.__context__ is not None and not current.__suppress_context__:
-            current, link = current.__context__, "\nDuring handling of the above exception, another exception occurred:\n\n"
+            current, link = current.__context__, _CONTEXT
         else:
             current = None
     parts = []
