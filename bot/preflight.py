@@ -99,9 +99,12 @@ def main() -> int:
                 "  Set each to a random value in .env (e.g. `openssl rand -hex 32`); "
                 "TWILIO_AUTH_TOKEN comes from the Twilio console."
             )
-    exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
-    if exposed:
-        problems.append(exposed)
+    # Only for an action server this `make run` starts; one started alone
+    # (`make actions`) checks itself (bot/action_server.py).
+    if os.environ.get("RUN_ACTION_SERVER") == "true":
+        exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
+        if exposed:
+            problems.append(exposed)
     url = os.environ["TRACKER_DB_URL"]
     try:
         check_tracker_store(url)

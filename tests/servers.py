@@ -42,6 +42,13 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
     raise RuntimeError(f"{url} did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
 
 
+# The suite talks to each server from one address, hundreds of conversations
+# in minutes, as no visitor does: the per-address limits are off for its
+# servers, and tested with low values in tests/integration/test_rate_limits.py.
+# The per-conversation limit keeps its default.
+SUITE_RATE_LIMITS = {"RATE_LIMIT_ADDRESS": "", "RATE_LIMIT_NEW_CONVERSATIONS": ""}
+
+
 class Assistant:
     """A running action server + Rasa server pair."""
 
@@ -66,13 +73,7 @@ class Assistant:
             "RASA_PUBLIC_URL": self.url,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "3",
-            # The suite talks to each server from one address, hundreds of
-            # conversations in minutes, as no visitor does: the per-address
-            # limits are off here, and tested with low values in
-            # tests/integration/test_rate_limits.py. The per-conversation
-            # limit keeps its default.
-            "RATE_LIMIT_ADDRESS": "",
-            "RATE_LIMIT_NEW_CONVERSATIONS": "",
+            **SUITE_RATE_LIMITS,
             **(extra_env or {}),
         }
         self.processes: Dict[str, subprocess.Popen] = {}
@@ -166,7 +167,7 @@ class MakeTarget:
 
     def __init__(self, target: str, env: Dict[str, str], log: Path) -> None:
         self.target = target
-        self.env = {**os.environ, "PYTHON310": sys.executable, **env}
+        self.env = {**os.environ, "PYTHON310": sys.executable, **SUITE_RATE_LIMITS, **env}
         self.log = log
         self.process: Optional[subprocess.Popen] = None
 

@@ -109,6 +109,8 @@ def test_production_needs_the_token_once_the_action_server_listens_beyond_this_m
     assert "action server listening on 0.0.0.0 and no ACTION_SERVER_TOKEN" in exposed.stderr
     assert preflight(production(tmp_path, ACTION_HOST="127.0.0.1")).returncode == 0
     assert preflight(production(tmp_path, ACTION_HOST="0.0.0.0", ACTION_SERVER_TOKEN="random")).returncode == 0
+    # A Rasa server that starts no action server (scale-out) is not held to it.
+    assert preflight(production(tmp_path, ACTION_HOST="0.0.0.0", RUN_ACTION_SERVER="false")).returncode == 0
 
     # Started on its own (a scale-out machine), the action server checks too.
     port = free_port()
