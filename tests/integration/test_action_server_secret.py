@@ -94,7 +94,7 @@ def test_readiness_names_a_token_that_differs_between_the_servers(tmp_path):
 
 def production(tmp_path, **settings):
     return {**os.environ, "CLINIC_ENV": "production", "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
-            "TWILIO_AUTH_TOKEN": "real-twilio", "SMS_SENDER_HASH_KEY": "real-key",
+            "TWILIO_AUTH_TOKEN": "real-twilio", "SMS_SENDER_HASH_KEY": "real-key", "SMS_NUMBER_KEY": "real-number-key",
             "CLINIC_WEBHOOK_SECRET": "real-secret", "ACTION_SERVER_TOKEN": "", **settings}
 
 
