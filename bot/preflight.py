@@ -1,8 +1,10 @@
-"""Checks, before the Rasa server starts, that its stores can be reached.
+"""Checks, before the servers start, that their stores can be reached.
 
 Rasa's SQL tracker store retries an unreachable database forever, so a wrong
-TRACKER_DB_URL would leave `make run` hanging with no word of what is wrong.
-This fails fast instead, says what to fix, and exits non-zero.
+TRACKER_DB_URL would leave `make run` hanging with no word of what is wrong;
+a wrong LEADS_DB_URL would fail every call-back request. This
+fails fast instead, says what to fix, and exits non-zero. SQLite files made
+before they were kept private are made so here (0600, folder 0700).
 
 Usage: python -m bot.preflight
 """
@@ -14,23 +16,20 @@ import sys
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.database import ensure_sqlite_folder
+from bot.database import connect_args, prepare_sqlite
 
 TIMEOUT_SECONDS = 5
 
 
-def check_tracker_store(url: str) -> None:
-    parsed = make_url(url)
-    connect_args = {}
-    if parsed.get_backend_name() == "postgresql":
-        connect_args["connect_timeout"] = TIMEOUT_SECONDS
-    ensure_sqlite_folder(url)
-    engine = create_engine(url, connect_args=connect_args)
+def check_database(url: str) -> None:
+    prepare_sqlite(url)
+    engine = create_engine(url, connect_args=connect_args(url))
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     finally:
         engine.dispose()
+    prepare_sqlite(url)  # the -wal and -shm files of a database made before
 
 
 def check_redis(host: str, port: int) -> None:
@@ -99,22 +98,27 @@ def main() -> int:
                 "  Set each to a random value in .env (e.g. `openssl rand -hex 32`); "
                 "TWILIO_AUTH_TOKEN comes from the Twilio console."
             )
-    # Only for an action server this `make run` starts; one started alone
-    # (`make actions`) checks itself (bot/action_server.py).
-    if os.environ.get("RUN_ACTION_SERVER") == "true":
+    # The action server's own checks, where this `make run` starts it; one
+    # started alone (`make actions`) checks its host itself
+    # (bot/action_server.py). A Rasa server alone never opens the lead
+    # database.
+    starts_actions = os.environ.get("RUN_ACTION_SERVER") == "true"
+    if starts_actions:
         exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
         if exposed:
             problems.append(exposed)
-    url = os.environ["TRACKER_DB_URL"]
-    try:
-        check_tracker_store(url)
-    except Exception as error:  # any driver error means the same to the user
-        safe = make_url(url).render_as_string(hide_password=True)
-        problems.append(
-            f"Cannot reach the conversation database {safe}: {error.__class__.__name__}: "
-            f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
-            "  Fix TRACKER_DB_URL (environment, .env or bot/defaults.env), or start the database."
-        )
+    databases = [("conversation", "TRACKER_DB_URL")] + ([("lead", "LEADS_DB_URL")] if starts_actions else [])
+    for what, variable in databases:
+        url = os.environ[variable]
+        try:
+            check_database(url)
+        except Exception as error:  # any driver error means the same to the user
+            safe = make_url(url).render_as_string(hide_password=True)
+            problems.append(
+                f"Cannot reach the {what} database {safe}: {error.__class__.__name__}: "
+                f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
+                f"  Fix {variable} (environment, .env or bot/defaults.env), or start the database."
+            )
     if os.environ.get("LOCK_STORE_TYPE") == "redis":
         host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])
         try:

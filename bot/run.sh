@@ -12,7 +12,8 @@ set -euo pipefail
 
 VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
-mkdir -p var
+# The data folder is the service user's alone (bot/database.py keeps it so).
+mkdir -p -m 700 var
 
 # Fail fast, with what to fix, if the conversation store or Redis is down.
 "$VENV/bin/python" -m bot.preflight

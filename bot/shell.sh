@@ -8,7 +8,7 @@ set -euo pipefail
 
 VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
-mkdir -p var/shell
+mkdir -p -m 700 var var/shell
 
 export ACTION_PORT="$SHELL_ACTION_PORT"
 export ACTION_SERVER_URL="http://127.0.0.1:$SHELL_ACTION_PORT/webhook"

@@ -21,7 +21,8 @@ On SQLite, Rasa 3.6 opens a new connection for every read and every write
 pooled connection is kept, and the file runs in write-ahead-log mode with
 synchronous=NORMAL: a crash of the server loses nothing, a power cut can lose
 the last moments of conversation but never corrupts the file. See
-benchmarks/NOTES.md.
+benchmarks/NOTES.md. The SQLite file is made private (0600, folder 0700)
+before Rasa opens it.
 """
 import contextlib
 from typing import Any, Generator, Optional
@@ -37,7 +38,7 @@ from rasa.core.tracker_store import (
 from rasa.shared.core.domain import Domain
 from sqlalchemy.pool import QueuePool
 
-from bot.database import CONNECT_TIMEOUT_SECONDS
+from bot.database import CONNECT_TIMEOUT_SECONDS, prepare_sqlite
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -64,6 +65,10 @@ Agent._create_tracker_store = staticmethod(_configured_store_itself)
 
 class ClinicSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # endpoints.yml's `url` reaches Rasa's store as `host`.
+        host = kwargs.get("host")
+        if isinstance(host, str) and host.startswith("sqlite"):
+            prepare_sqlite(host)
         try:
             super().__init__(*args, **kwargs)
         except ImportError as error:

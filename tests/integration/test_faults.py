@@ -116,11 +116,28 @@ def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
             assistant.stop()
 
 
+def test_unreachable_lead_database_fails_fast_with_what_to_fix(tmp_path):
+    port = free_port()  # nothing listens there
+    env = {
+        **os.environ,
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
+        "LEADS_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/leads",
+        "PYTHON310": sys.executable,
+        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+    }
+    run = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "Cannot reach the lead database" in run.stderr and "Fix LEADS_DB_URL" in run.stderr
+    assert "secret" not in run.stderr + run.stdout
+
+
 def test_unreachable_tracker_database_fails_fast_with_what_to_fix(tmp_path):
     port = free_port()  # nothing listens there
     env = {
         **os.environ,
         "TRACKER_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/clinic",
+        "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
         "PYTHON310": sys.executable,
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
     }
