@@ -20,8 +20,15 @@ Delivery, safe with several action servers and cron at once:
   down or times out (5xx, no answer) ends the run, since the rest would fail
   the same way.
 
-Usage: python -m actions.lead_store retry   (exits 1 while a webhook is set and
-anything is pending or parked, so cron can alert)
+A database that cannot take an item (locked, down, refusing the write) loses
+nothing either: the item is kept as a file in LEADS_SPOOL_DIR
+(bot/lead_spool.py) and every delivery run first moves such files into the
+database. Each carries its file's id (`spool_id`, unique), so a run that dies
+between the insert and the file's deletion never stores it twice.
+
+Usage: python -m actions.lead_store retry   (exits 1 while anything waits in
+the spool, or while a webhook is set and anything is pending or parked, so
+cron can alert)
 """
 import datetime as dt
 import hashlib
@@ -33,10 +40,12 @@ import threading
 from typing import Dict, List
 
 import requests
-from sqlalchemy import Column, DateTime, Integer, String, Text, inspect, or_, text, update
+from sqlalchemy import Column, DateTime, Integer, String, Text, or_, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import declarative_base, sessionmaker
 
 from actions.settings import get_settings
+from bot import lead_spool
 from bot.database import engine_for
 
 logger = logging.getLogger(__name__)
@@ -66,6 +75,8 @@ class _Delivery:
     delivered_at = Column(DateTime)
     claimed_at = Column(DateTime)
     next_attempt_at = Column(DateTime)
+    # Set on items that waited in the spool: the same file is never imported twice.
+    spool_id = Column(String(32), unique=True, index=True)
 
 
 class Alert(_Delivery, Base):
@@ -112,27 +123,8 @@ class Lead(_Delivery, Base):
 _delivery_lock = threading.Lock()
 
 
-_migrated = set()
-
-
-def _add_missing_columns(engine) -> None:
-    """Databases made before a column existed get it (create_all adds tables,
-    not columns)."""
-    if engine.url in _migrated:
-        return
-    for table in Base.metadata.sorted_tables:
-        present = {c["name"] for c in inspect(engine).get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present:
-                kind = column.type.compile(engine.dialect)
-                with engine.begin() as db:
-                    db.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
-    _migrated.add(engine.url)
-
-
 def session():
     engine = engine_for(get_settings().leads_db_url, Base.metadata)
-    _add_missing_columns(engine)
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)()
 
 
@@ -150,6 +142,67 @@ def save_lead(**fields: object) -> Lead:
 
 def save_alert(**fields: object) -> Alert:
     return _save(Alert, **fields)
+
+
+def why(error: Exception) -> str:
+    """What went wrong, fit for a log: never the statement's parameters (a
+    name, a phone number), which SQLAlchemy's messages carry."""
+    if isinstance(error, OperationalError) and error.orig is not None:
+        return f"{type(error.orig).__name__}: {str(error.orig).strip().splitlines()[0]}"
+    return type(error).__name__
+
+
+def _keep(model, kind: str, **fields: object) -> bool:
+    """Stores an item in the lead database, else in the spool. True if the
+    database has it, False if it waits in the spool; raises OSError only when
+    neither could take it."""
+    try:
+        _save(model, **fields)
+        return True
+    except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
+        path = lead_spool.keep(kind, fields)
+        logger.error("The lead database could not take a %s (%s): kept in %s until it can",
+                     kind, why(error), path)
+        return False
+
+
+def keep_lead(**fields: object) -> bool:
+    return _keep(Lead, "lead", **fields)
+
+
+def keep_alert(**fields: object) -> bool:
+    return _keep(Alert, "alert", **fields)
+
+
+def import_spooled() -> int:
+    """Moves every spooled item into the lead database; returns how many.
+    Raises SQLAlchemyError while the database still cannot take them; a file
+    that is not an item is left in place, logged, and counted by `waiting`."""
+    models = {"lead": Lead, "alert": Alert}
+    imported = 0
+    for path in lead_spool.waiting():
+        try:
+            record = lead_spool.read(path)
+            model = models[record["kind"]]
+            row = model(spool_id=record["spool_id"], created_at=record["created_at"], **record["fields"])
+        except (ValueError, KeyError, TypeError) as error:
+            logger.error("Cannot read %s in the lead spool (%s): left there for a person to look at",
+                         path, type(error).__name__)
+            continue
+        with session() as db:
+            db.add(row)
+            try:
+                db.commit()
+                imported += 1
+            except IntegrityError:
+                db.rollback()
+                if db.query(model).filter(model.spool_id == record["spool_id"]).first() is None:
+                    logger.error("The lead database refused %s (IntegrityError): left there for a "
+                                 "person to look at", path)
+                    continue
+                # else an earlier run stored it, then died before deleting the file
+        lead_spool.remove(path)
+    return imported
 
 
 def _pending_in(db, model, due_only: bool = False):
@@ -235,6 +288,12 @@ def deliver_pending(due_only: bool = False) -> int:
     webhook; returns how many went. `due_only`: skip items still waiting out
     their backoff (the background run after each new lead); `make retry-leads`
     tries every pending item."""
+    try:
+        import_spooled()
+    except SQLAlchemyError as error:
+        logger.warning("The lead database is still unavailable (%s): %d alerts and leads wait in the spool",
+                       why(error), len(lead_spool.waiting()))
+        return 0
     settings = get_settings()
     if not settings.webhook_url:
         return 0
@@ -291,14 +350,25 @@ def main(argv: List[str]) -> int:
     from bot.env import describe
 
     print("\n".join(describe()))
-    before = len(pending_alerts()) + len(pending_leads())
+    try:
+        imported = import_spooled()
+        before = len(pending_alerts()) + len(pending_leads())
+    except SQLAlchemyError as error:
+        print(f"the lead database is unavailable ({why(error)}): {len(lead_spool.waiting())} alerts "
+              f"and leads wait in {lead_spool.folder()} until it is back")
+        return 1
+    if imported:
+        print(f"{imported} alerts and leads moved from {lead_spool.folder()} into the lead database")
+    unreadable = len(lead_spool.waiting())
     sent = deliver_pending()
     print(f"{sent} of {before} pending alerts and leads delivered")
     waiting = undelivered_counts()
+    if unreadable:
+        print(f"{unreadable} files in {lead_spool.folder()} could not be read: see the log above")
     if not get_settings().webhook_url:
         print("no CLINIC_WEBHOOK_URL: alerts and leads stay in the lead database")
-        return 0
-    if waiting["pending"] or waiting["parked"]:  # "sending": another run has it now
+        return 1 if unreadable else 0
+    if waiting["pending"] or waiting["parked"] or unreadable:  # "sending": another run has it now
         print(f"still waiting: {waiting['pending']} pending, {waiting['sending']} being sent, "
               f"{waiting['parked']} parked (refused {MAX_ATTEMPTS} times: see last_error)")
         return 1

@@ -268,20 +268,34 @@ class ActionSubmitLead(Action):
             return [SlotSet(slot, None) for slot in LEAD_SLOTS]
         channel = channel_name(tracker)
         topic = latest_topic(tracker)
-        lead_store.save_lead(
-            sender_id=tracker.sender_id,
-            name=name,
-            contact=contact,
-            city=tracker.get_slot("lead_city"),
-            channel=channel,
-            topic=topic,
-        )
+        try:
+            # The lead database, or the spool when it cannot take it.
+            lead_store.keep_lead(
+                sender_id=tracker.sender_id,
+                name=name,
+                contact=contact,
+                city=tracker.get_slot("lead_city"),
+                channel=channel,
+                topic=topic,
+            )
+        except OSError as error:
+            # Neither could keep it: the details stay in the conversation (its
+            # slots, unscrubbed), and the visitor is told the truth.
+            logger.error("Could not keep a call-back request for conversation %s anywhere (%s)",
+                         tracker.sender_id, type(error).__name__)
+            phone = get_settings().clinic_phone
+            dispatcher.utter_message(
+                text="Sorry, I couldn't save your request just now. Please try again in a moment, "
+                f"or call the clinic at {phone} to arrange your call back."
+            )
+            return []
         # The lead holds the contact now; the conversation need not (nor the
         # sealed number, once it is open).
         try:
             tracker_scrub.scrub(get_settings().tracker_db_url, tracker.sender_id, [slot_contact, typed])
-        except Exception:  # the visitor's request is stored: never fail it here
-            logger.exception("Could not remove contact details from conversation %s", tracker.sender_id)
+        except Exception as error:  # the visitor's request is stored: never fail it here
+            logger.error("Could not remove contact details from conversation %s (%s)",
+                         tracker.sender_id, lead_store.why(error))
         # The visitor never waits for the clinic's webhook: a slow or broken
         # one must not delay this reply, and the stored lead is retried later.
         lead_store.deliver_in_background()

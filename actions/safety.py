@@ -7,6 +7,7 @@ conversation id, the channel and the time, never the message or a diagnosis,
 and only when the message ties the emergency to a treatment
 (bot/safety/component.py records that).
 """
+import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lead_store
 from actions.channels import channel_name
+
+logger = logging.getLogger(__name__)
 
 ALERT_TYPE = "post_treatment_emergency"
 
@@ -31,7 +34,13 @@ class ActionAlertClinic(Action):
         safety = tracker.latest_message.get("safety") or {}
         if safety.get("after_treatment"):
             # Stored first, like a lead, so that a webhook that is down or
-            # unset loses nothing: `make retry-leads` sends it later.
-            lead_store.save_alert(type=ALERT_TYPE, sender_id=tracker.sender_id, channel=channel_name(tracker))
+            # unset loses nothing: `make retry-leads` sends it later. A lead
+            # database that cannot take it neither: it waits in the spool.
+            try:
+                lead_store.keep_alert(type=ALERT_TYPE, sender_id=tracker.sender_id, channel=channel_name(tracker))
+            except OSError as error:
+                logger.error("Could not keep the clinic's alert for conversation %s anywhere (%s)",
+                             tracker.sender_id, type(error).__name__)
+                return []
             lead_store.deliver_in_background()
         return []

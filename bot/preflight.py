@@ -2,7 +2,7 @@
 
 Rasa's SQL tracker store retries an unreachable database forever, so a wrong
 TRACKER_DB_URL would leave `make run` hanging with no word of what is wrong;
-a wrong LEADS_DB_URL would fail every call-back request. This
+a wrong LEADS_DB_URL would send every call-back request to the spool. This
 fails fast instead, says what to fix, and exits non-zero. SQLite files made
 before they were kept private are made so here (0600, folder 0700).
 
@@ -12,11 +12,12 @@ import ipaddress
 import os
 import socket
 import sys
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.database import connect_args, prepare_sqlite
+from bot.database import connect_args, prepare_sqlite, private_folder
 
 TIMEOUT_SECONDS = 5
 
@@ -30,6 +31,12 @@ def check_database(url: str) -> None:
     finally:
         engine.dispose()
     prepare_sqlite(url)  # the -wal and -shm files of a database made before
+
+
+def check_spool(folder: Path) -> None:
+    private_folder(folder)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write to {folder}")
 
 
 def check_redis(host: str, port: int) -> None:
@@ -119,6 +126,13 @@ def main() -> int:
                 f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
                 f"  Fix {variable} (environment, .env or bot/defaults.env), or start the database."
             )
+    try:
+        check_spool(Path(os.environ["LEADS_SPOOL_DIR"]))
+    except OSError as error:
+        problems.append(
+            f"Cannot use the lead spool folder: {error}\n"
+            "  Fix LEADS_SPOOL_DIR: a folder the service user can write to."
+        )
     if os.environ.get("LOCK_STORE_TYPE") == "redis":
         host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])
         try:

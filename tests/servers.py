@@ -61,6 +61,7 @@ class Assistant:
         self.page_url = f"http://127.0.0.1:{self.web_port}"
         self.tracker_db = workdir / "tracker.db"
         self.leads_db = workdir / "leads.db"
+        self.spool = workdir / "lead-spool"
         self.env = {
             **os.environ,
             "RASA_PORT": str(self.rasa_port),
@@ -68,6 +69,7 @@ class Assistant:
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "TRACKER_DB_URL": f"sqlite:///{self.tracker_db}",
             "LEADS_DB_URL": f"sqlite:///{self.leads_db}",
+            "LEADS_SPOOL_DIR": str(self.spool),
             "WEB_PORT": str(self.web_port),
             "WEB_ORIGINS": self.page_url,
             "RASA_PUBLIC_URL": self.url,

@@ -1,5 +1,7 @@
 """Faults a clinic's assistant meets unattended, each on real processes."""
 import os
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -116,12 +118,65 @@ def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
             assistant.stop()
 
 
+def retry_leads(env):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "actions.lead_store", "retry"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_a_locked_lead_database_loses_no_lead(tmp_path):
+    """leads.db held by another process (a long purge, a copy tool): the
+    visitor is thanked, the request waits in the spool, and the next
+    `make retry-leads` stores and delivers it."""
+    with FakeClinicWebhook() as webhook:
+        assistant = Assistant(tmp_path, {"CLINIC_WEBHOOK_URL": webhook.url})
+        try:
+            assistant.start(web=False)
+            for message in ["book an appointment", "yes", "Lee Wong", "lee@example.com"]:
+                assistant.say("fault-leads-first", message)
+            assistant.say("fault-leads-first", "Denver")  # leads.db now exists
+            webhook.wait_for(1)
+
+            holder = sqlite3.connect(assistant.leads_db, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+            try:
+                for message in ["book an appointment", "yes", "Ana Silva", "(212) 555-0135"]:
+                    assistant.say("fault-leads-locked", message)
+                texts, _ = timed_say(assistant, "fault-leads-locked", "Boston")
+                assert texts[0].startswith("Thanks, Ana Silva! The clinic will get in touch soon")
+                [spooled] = assistant.spool.glob("lead-*.json")
+                assert stat.S_IMODE(spooled.stat().st_mode) == 0o600
+                log = (tmp_path / "actions.log").read_text()
+                assert "The lead database could not take a lead" in log
+                assert "Ana" not in log and "555-0135" not in log and "2125550135" not in log
+
+                # Cron's run while it is still locked: nothing lost, and it says so.
+                waiting = retry_leads(assistant.env)
+                assert waiting.returncode == 1
+                assert "1 alerts and leads wait in" in waiting.stdout
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+
+            done = retry_leads(assistant.env)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert [r["contact"] for r in webhook.received] == ["lee@example.com", "+12125550135"]
+            assert list(assistant.spool.glob("*.json")) == []
+            with sqlite3.connect(assistant.leads_db) as db:
+                assert db.execute("select name, status from leads where contact='+12125550135'").fetchall() == \
+                    [("Ana Silva", "delivered")]
+        finally:
+            assistant.stop()
+
+
 def test_unreachable_lead_database_fails_fast_with_what_to_fix(tmp_path):
     port = free_port()  # nothing listens there
     env = {
         **os.environ,
         "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
         "LEADS_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/leads",
+        "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
         "PYTHON310": sys.executable,
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
     }
@@ -138,6 +193,7 @@ def test_unreachable_tracker_database_fails_fast_with_what_to_fix(tmp_path):
         **os.environ,
         "TRACKER_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/clinic",
         "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
+        "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
         "PYTHON310": sys.executable,
         "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
     }

@@ -25,6 +25,7 @@ def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen
         **{k: str(v) for k, v in ports.items()},
         "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
         "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
+        "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
         "PYTHON310": sys.executable,
         **settings,
     })
@@ -121,6 +122,7 @@ def _cmdline(pid: str) -> bytes:
 def test_production_refuses_to_start_with_the_public_development_secrets(tmp_path):
     env = {**os.environ, "CLINIC_ENV": "production", "PYTHON310": sys.executable,
            "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db", "RASA_PORT": str(free_port()),
+           "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db", "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
            "TWILIO_AUTH_TOKEN": "a-real-token-from-the-console"}
     done = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
