@@ -2,6 +2,8 @@
 who asked not to be texted (STOP), keyed by the sender's hashed id, never the
 phone number; and the reply given to each Twilio message, so that Twilio's
 retry of a message (or a replay) gets the same reply and never a second turn.
+A reply may repeat what the texter told us (their name): it is kept a day
+(REPLY_KEEP), under the sender's hashed id, so `make forget` finds it.
 """
 import datetime as dt
 import os
@@ -33,6 +35,12 @@ class SmsReply(Base):
     message_sid = Column(String(64), primary_key=True)
     claimed_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow, index=True)
     reply = Column(Text)
+    sender_id = Column(String(64), index=True)
+
+
+# Twilio retries within minutes; a day later a reply is only a copy of what
+# the texter was told (their name, say), so it goes.
+REPLY_KEEP = dt.timedelta(days=1)
 
 
 def _engine() -> Engine:
@@ -55,7 +63,7 @@ def is_opted_out(sender_id: str) -> bool:
         return db.execute(select(SmsOptOut.sender_id).where(SmsOptOut.sender_id == sender_id)).first() is not None
 
 
-def claim(message_sid: str, abandoned_after: float) -> Tuple[bool, Optional[str]]:
+def claim(message_sid: str, abandoned_after: float, sender_id: str) -> Tuple[bool, Optional[str]]:
     """Claims a message for a turn: (True, None) if this server is to answer
     it; (False, reply) if it was answered already, or (False, None) while
     another request for it is being answered. A claim with no reply after
@@ -63,12 +71,10 @@ def claim(message_sid: str, abandoned_after: float) -> Tuple[bool, Optional[str]
     sid = message_sid[:64]
     now = dt.datetime.utcnow()
     with _engine().begin() as db:
-        # Twilio retries within minutes; a day later a reply is only a copy of
-        # what the texter was told (their name, say), so it goes.
-        db.execute(delete(SmsReply).where(SmsReply.claimed_at < now - dt.timedelta(days=1)))
+        db.execute(delete(SmsReply).where(SmsReply.claimed_at < now - REPLY_KEEP))
     try:
         with _engine().begin() as db:
-            db.execute(SmsReply.__table__.insert().values(message_sid=sid, claimed_at=now))
+            db.execute(SmsReply.__table__.insert().values(message_sid=sid, claimed_at=now, sender_id=sender_id))
         return True, None
     except IntegrityError:
         pass

@@ -281,7 +281,8 @@ class TwilioSMSInput(InputChannel):
             return twiml(["Sorry, I can only read text. Please type your question."])
 
         if message_sid:
-            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS)
+            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS,
+                                                      sender_id)
             if reply is not None:
                 return xml_response(reply)  # Twilio's retry, or a replay: the same answer
             if not claimed:
