@@ -36,7 +36,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy encoder web browser services train run actions shell validate test \
-	test-unit test-e2e retry-leads forget purge lock clean bench
+	test-unit test-e2e retry-leads forget purge backup backups restore lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -45,11 +45,16 @@ help:
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
 	@echo "make validate   rasa data validate --fail-on-warnings"
-	@echo "make retry-leads  send stored alerts and call-back requests to the clinic webhook"
-	@echo "make forget WHO=...  delete one person's conversations and leads"
-	@echo "make purge      delete conversations and leads older than RETENTION_DAYS"
 	@echo "make bench      measure ours vs stock Rasa: benchmarks/README.md"
 	@echo "make lock       rewrite constraints.txt from the working .venv"
+	@echo ""
+	@echo "Routine commands (README.md, Operations; from cron: retry-leads every 10 minutes, backup and purge daily):"
+	@echo "make retry-leads     move spooled leads into the lead database, send alerts and leads to the clinic webhook"
+	@echo "make backup          back up conversations, leads and the lead spool into BACKUP_DIR"
+	@echo "make backups         list the backups in BACKUP_DIR"
+	@echo "make restore FROM=.. put a backup back (assistant stopped; the current data is backed up first)"
+	@echo "make purge           delete conversations and leads older than RETENTION_DAYS"
+	@echo "make forget WHO=...  delete one person's conversations and leads"
 
 # --- Install -----------------------------------------------------------------
 install: $(STAMP)
@@ -132,6 +137,18 @@ forget: $(STAMP)
 
 purge: $(STAMP)
 	$(LAUNCH) $(PY) -m bot.privacy purge
+
+# Backups (bot/backup.py): `make backup` daily from cron, then copy BACKUP_DIR
+# off the machine; `make restore FROM=<folder>` with the assistant stopped.
+backup: $(STAMP)
+	$(LAUNCH) $(PY) -m bot.backup create
+
+backups: $(STAMP)
+	@$(LAUNCH) $(PY) -m bot.backup list
+
+restore: $(STAMP)
+	@[ -n "$(FROM)" ] || { echo 'usage: make restore FROM=<backup folder> (make backups lists them)'; exit 2; }
+	$(LAUNCH) $(PY) -m bot.backup restore "$(FROM)"
 
 # --- Test --------------------------------------------------------------------
 # Tests never read the local settings file (.env): bot/env.py.

@@ -78,6 +78,12 @@ class _Delivery:
     # Set on items that waited in the spool: the same file is never imported twice.
     spool_id = Column(String(32), unique=True, index=True)
 
+    def idempotency_key(self) -> str:
+        """The item's id and the moment it was stored: after a restore from a
+        backup, SQLite hands out ids the clinic may already have seen, never
+        with the same moment."""
+        return f"{type(self).__name__.lower()}-{self.id}-{self.created_at:%Y%m%dT%H%M%S%f}"
+
 
 class Alert(_Delivery, Base):
     """A patient reported an emergency after a treatment. No message text and
@@ -307,7 +313,7 @@ def deliver_pending(due_only: bool = False) -> int:
                 item = db.get(model, item_id)
                 db.refresh(item)
                 item.attempts += 1
-                key = f"{model.__name__.lower()}-{item.id}"
+                key = item.idempotency_key()
                 try:
                     post_signed(item.payload(), idempotency_key=key)
                 except requests.RequestException as error:

@@ -62,6 +62,7 @@ class Assistant:
         self.tracker_db = workdir / "tracker.db"
         self.leads_db = workdir / "leads.db"
         self.spool = workdir / "lead-spool"
+        self.backups = workdir / "backups"
         self.env = {
             **os.environ,
             "RASA_PORT": str(self.rasa_port),
@@ -70,6 +71,7 @@ class Assistant:
             "TRACKER_DB_URL": f"sqlite:///{self.tracker_db}",
             "LEADS_DB_URL": f"sqlite:///{self.leads_db}",
             "LEADS_SPOOL_DIR": str(self.spool),
+            "BACKUP_DIR": str(self.backups),
             "WEB_PORT": str(self.web_port),
             "WEB_ORIGINS": self.page_url,
             "RASA_PUBLIC_URL": self.url,

@@ -16,6 +16,7 @@ def clinic_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("LEADS_DB_URL", f"sqlite:///{tmp_path}/leads.db")
     monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{tmp_path}/tracker.db")
     monkeypatch.setenv("LEADS_SPOOL_DIR", str(tmp_path / "lead-spool"))
+    monkeypatch.setenv("BACKUP_DIR", str(tmp_path / "backups"))
     monkeypatch.setenv("BOOKING_URL", "https://www.yourhairclinic.com/")
     monkeypatch.setenv("CLINIC_PHONE", "+1 555-010-0199")
     monkeypatch.setenv("CLINIC_EMAIL", "info@yourhairclinic.com")

@@ -297,8 +297,26 @@ def test_every_post_carries_the_items_idempotency_key(monkeypatch):
         monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
         lead = _lead("key@example.com")
         lead_store.deliver_pending()
-        assert webhook.headers[0]["Idempotency-Key"] == f"lead-{lead.id}"
+        assert webhook.headers[0]["Idempotency-Key"] == f"lead-{lead.id}-{lead.created_at:%Y%m%dT%H%M%S%f}"
         assert webhook.received[0]["lead_id"] == lead.id
+
+
+def test_a_lead_that_reuses_a_deleted_leads_id_gets_a_key_of_its_own(monkeypatch):
+    """SQLite hands out a deleted row's id again (after a restore from a
+    backup, say): the clinic, which de-duplicates on the key, must still take
+    the new lead."""
+    with FakeClinicWebhook() as webhook:
+        monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
+        first = _lead("first@example.com")
+        lead_store.deliver_pending()
+        with lead_store.session() as db:
+            db.query(lead_store.Lead).delete()
+            db.commit()
+        second = _lead("second@example.com")
+        lead_store.deliver_pending()
+    assert second.id == first.id
+    keys = [headers["Idempotency-Key"] for headers in webhook.headers]
+    assert len(keys) == 2 and keys[0] != keys[1]
 
 
 def test_two_delivery_processes_at_once_send_each_lead_once(monkeypatch, tmp_path):
