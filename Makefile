@@ -36,7 +36,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy encoder web browser services train run actions shell validate test \
-	test-unit test-e2e retry-leads forget purge backup backups restore lock clean bench
+	test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -53,8 +53,9 @@ help:
 	@echo "make backup          back up conversations, leads and the lead spool into BACKUP_DIR"
 	@echo "make backups         list the backups in BACKUP_DIR"
 	@echo "make restore FROM=.. put a backup back (assistant stopped; the current data is backed up first)"
-	@echo "make purge           delete conversations and leads older than RETENTION_DAYS"
-	@echo "make forget WHO=...  delete one person's conversations and leads"
+	@echo "make purge           delete conversations and leads older than RETENTION_DAYS, backups older than BACKUP_KEEP_DAYS"
+	@echo "make find WHO=...    what is held about a person (phone, email or conversation id); deletes nothing"
+	@echo "make forget WHO=...  delete a person's conversations, SMS replies and leads; says what it cannot reach"
 
 # --- Install -----------------------------------------------------------------
 install: $(STAMP)
@@ -129,11 +130,12 @@ retry-leads: $(STAMP)
 	$(LAUNCH) $(PY) -m actions.lead_store retry
 
 # Privacy: `make forget WHO=+12125550142` (or an email, or a conversation id)
-# deletes that person's conversations and leads; `make purge` deletes what is
-# older than RETENTION_DAYS (run it daily from cron).
-forget: $(STAMP)
-	@[ -n "$(WHO)" ] || { echo 'usage: make forget WHO=<phone, email or conversation id>'; exit 2; }
-	$(LAUNCH) $(PY) -m bot.privacy forget "$(WHO)"
+# deletes that person's conversations and leads (`make find` shows them
+# first); `make purge` deletes what is older than RETENTION_DAYS (run it daily
+# from cron).
+find forget: $(STAMP)
+	@[ -n "$(WHO)" ] || { echo 'usage: make $@ WHO=<phone, email or conversation id>'; exit 2; }
+	$(LAUNCH) $(PY) -m bot.privacy $@ "$(WHO)"
 
 purge: $(STAMP)
 	$(LAUNCH) $(PY) -m bot.privacy purge

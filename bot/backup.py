@@ -14,7 +14,7 @@ clinic's own to keep.
 
 Each backup is a folder BACKUP_DIR/<UTC time>/ (0700, its files 0600) with a
 manifest.json saying what it holds. `create` deletes this folder's backups
-older than BACKUP_KEEP_DAYS. `restore` refuses while
+older than BACKUP_KEEP_DAYS (so does `make purge`). `restore` refuses while
 this machine's servers answer, and backs up the current data first.
 
 Usage:

@@ -1,24 +1,57 @@
-"""Privacy requests and retention: forget a person, purge old data.
+"""Privacy requests and retention: find or forget a person, purge old data.
 
 Conversations live in Rasa's tracker store (the `events` table at
-TRACKER_DB_URL); call-back requests in the actions' lead database
-(LEADS_DB_URL). Both are plain SQL, so this works on SQLite and PostgreSQL.
+TRACKER_DB_URL, beside the SMS channel's `sms_replies`); call-back requests
+and alerts in the actions' lead database (LEADS_DB_URL), or in the lead spool
+while that database cannot take them (LEADS_SPOOL_DIR). All plain SQL and
+files, so this works on SQLite and PostgreSQL.
+
+A person is found by:
+- a conversation id;
+- a phone number: the texter's hashed conversation id, and leads with it;
+- a phone number or email as they typed it, in any conversation: a call-back
+  form left half-way keeps it in the message and the slot, with no lead;
+- the conversations of every lead found.
+
+What this cannot reach is said, not hidden: copies already delivered to the
+clinic's webhook, backups, Twilio's own message log.
 
 Usage:
+  python -m bot.privacy find WHO       # what is held, deleting nothing
   python -m bot.privacy forget WHO     # phone number, email or conversation id
   python -m bot.privacy purge [DAYS]   # default: RETENTION_DAYS
 """
 import datetime as dt
+import json
 import os
 import re
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set
 
 from sqlalchemy import bindparam, create_engine, inspect, text
+from sqlalchemy.engine import Engine
 
+from bot import lead_spool
 from bot.contacts import e164
+from bot.database import sqlite_path
+
+# The SMS channel's tables (bot/channels/sms_store.py), named here rather
+# than imported: that module loads nothing heavy, but its engine would create
+# the tracker database just to look into it.
+SMS_REPLIES = "sms_replies"
+SMS_OPT_OUTS = "sms_opt_outs"
+SMS_REPLY_KEEP = dt.timedelta(days=1)
+
+PHONE_SHAPE = re.compile(r"^\+?[\d\s().\-]+$")
+# Between the digits of a phone number as people type it: 212 555-0142, (212) 555.0142.
+_SEPARATORS = r"[\s().\-]*"
+
+
+def looks_like_phone(who: str) -> bool:
+    return bool(PHONE_SHAPE.match(who.strip())) and 10 <= len(re.sub(r"\D", "", who)) <= 15
 
 
 def _contacts(who: str) -> Set[str]:
@@ -31,35 +64,182 @@ def _contacts(who: str) -> Set[str]:
     return {digits, "+" + digits, digits[1:] if len(digits) == 11 else digits, e164(who)}
 
 
+def _typed(who: str) -> Optional[Callable[[str], bool]]:
+    """A test for a phone number or email inside what someone typed, however
+    it was written; None for anything else (a conversation id)."""
+    who = who.strip()
+    if "@" in who:
+        email = re.compile(rf"(?<![\w.+-]){re.escape(who)}(?![\w-]|\.\w)", re.IGNORECASE)
+        return lambda value: email.search(value) is not None
+    if not looks_like_phone(who):
+        return None
+    digits = e164(who)[1:]
+    if len(digits) == 11 and digits.startswith("1"):  # the US: the 1 is often left out
+        prefix, digits = rf"(?:\+?{_SEPARATORS}1{_SEPARATORS})?", digits[1:]
+    else:
+        prefix = rf"(?:(?:\+|00){_SEPARATORS})?"
+    phone = re.compile(rf"(?<!\d){prefix}{_SEPARATORS.join(digits)}(?!\d)")
+    return lambda value: phone.search(value) is not None
+
+
 def _sender_ids(who: str) -> Set[str]:
     ids = {who.strip()}
-    if "@" not in who and len(re.sub(r"\D", "", who)) >= 10:
+    if looks_like_phone(who):
         # Imported here: it loads Rasa, which the page server (End chat) need not.
         from bot.channels.twilio_sms import sender_id_for
 
-        key = os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
-        ids.add(sender_id_for(e164(who), key))
+        ids.add(sender_id_for(e164(who), _sender_hash_key()))
     return ids
 
 
-def _has_table(engine, name: str) -> bool:
-    return inspect(engine).has_table(name)
+def _sender_hash_key() -> str:
+    return os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
+
+
+def _engine(variable: str) -> Optional[Engine]:
+    """The database, or None while a SQLite one has not been made yet (looking
+    into it must not create it)."""
+    url = os.environ[variable]
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return None
+    return create_engine(url)
+
+
+def _has_table(engine: Optional[Engine], name: str) -> bool:
+    return engine is not None and inspect(engine).has_table(name)
+
+
+def _in(statement: str, *names: str):
+    return text(statement).bindparams(*(bindparam(name, expanding=True) for name in names))
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _conversations_typed_in(tracker: Optional[Engine], matches: Callable[[str], bool]) -> Set[str]:
+    """Conversations in which someone typed it (their messages and the form's
+    slots; never the assistant's replies, which carry the clinic's own phone)."""
+    found: Set[str] = set()
+    if not _has_table(tracker, "events"):
+        return found
+    query = text("SELECT sender_id, data FROM events WHERE type_name IN ('user', 'slot')")
+    with tracker.connect() as db:
+        for sender_id, data in db.execution_options(stream_results=True, yield_per=2000).execute(query):
+            if sender_id in found or not data:
+                continue
+            try:
+                values = _strings(json.loads(data))
+            except ValueError:
+                values = iter([data])
+            if any(matches(value) for value in values):
+                found.add(sender_id)
+    return found
+
+
+@dataclass
+class Found:
+    """What is held about one person, by where it is."""
+
+    conversations: Set[str] = field(default_factory=set)  # every id to delete
+    stored: Set[str] = field(default_factory=set)  # of which the conversation store holds
+    typed_in: Set[str] = field(default_factory=set)  # of which found by what they typed
+    conversation_events: int = 0
+    leads: List[int] = field(default_factory=list)
+    alerts: List[int] = field(default_factory=list)
+    sms_replies: int = 0
+    spooled: List[Path] = field(default_factory=list)
+    delivered: List[str] = field(default_factory=list)  # "lead 12 on 2026-11-26"
+    sms_opt_out: bool = False
+
+    def counts(self) -> Dict[str, int]:
+        return {"conversations": len(self.stored), "conversation_events": self.conversation_events,
+                "leads": len(self.leads), "alerts": len(self.alerts), "sms_replies": self.sms_replies,
+                "spooled": len(self.spooled)}
+
+
+class NotAPerson(ValueError):
+    """WHO names the clinic itself: every conversation would match."""
+
+
+def find(who: str) -> Found:
+    who = who.strip()
+    clinic_phone, clinic_email = os.environ.get("CLINIC_PHONE", ""), os.environ.get("CLINIC_EMAIL", "")
+    if (looks_like_phone(who) and clinic_phone and e164(who) == e164(clinic_phone)) or \
+            (clinic_email and who.lower() == clinic_email.strip().lower()):
+        raise NotAPerson("that is the clinic's own phone or email: it is in every conversation")
+    tracker, leads = _engine("TRACKER_DB_URL"), _engine("LEADS_DB_URL")
+    found = Found()
+    found.conversations = _sender_ids(who)
+    matches = _typed(who)
+    if matches is not None:
+        found.typed_in = _conversations_typed_in(tracker, matches)
+        found.conversations |= found.typed_in
+    contacts = _contacts(who)
+
+    for table, kind in (("leads", "lead"), ("alerts", "alert")):
+        if not _has_table(leads, table):
+            continue
+        by_contact = " OR contact IN :contacts" if table == "leads" else ""
+        query = _in(f"SELECT id, sender_id, status, delivered_at FROM {table} WHERE sender_id IN :ids{by_contact}",
+                    "ids", *(["contacts"] if by_contact else []))
+        values = {"ids": sorted(found.conversations), **({"contacts": sorted(contacts)} if by_contact else {})}
+        with leads.connect() as db:
+            rows = db.execute(query, values).all()
+        getattr(found, f"{kind}s").extend(row.id for row in rows)
+        found.delivered += [f"{kind} {row.id} on {str(row.delivered_at)[:10]}" for row in rows
+                            if row.status == "delivered"]
+        if table == "leads":
+            found.conversations |= {row.sender_id for row in rows}
+
+    for path in lead_spool.waiting():
+        try:
+            fields = lead_spool.read(path)["fields"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if fields.get("contact") in contacts or fields.get("sender_id") in found.conversations:
+            found.spooled.append(path)
+            found.conversations.add(str(fields.get("sender_id")))
+
+    ids = sorted(found.conversations)
+    if _has_table(tracker, "events"):
+        with tracker.connect() as db:
+            per_conversation = db.execute(_in(
+                "SELECT sender_id, COUNT(*) FROM events WHERE sender_id IN :ids GROUP BY sender_id", "ids"),
+                {"ids": ids}).all()
+        found.stored = {sender_id for sender_id, _ in per_conversation}
+        found.conversation_events = sum(count for _, count in per_conversation)
+    if _has_table(tracker, SMS_REPLIES):
+        with tracker.connect() as db:
+            found.sms_replies = db.execute(
+                _in(f"SELECT COUNT(*) FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"), {"ids": ids}).scalar()
+    if _has_table(tracker, SMS_OPT_OUTS):
+        with tracker.connect() as db:
+            found.sms_opt_out = db.execute(
+                _in(f"SELECT COUNT(*) FROM {SMS_OPT_OUTS} WHERE sender_id IN :ids", "ids"), {"ids": ids}).scalar() > 0
+    return found
 
 
 def _delete_conversations(sender_ids: Iterable[str]) -> int:
     ids = sorted(set(sender_ids))
-    engine = create_engine(os.environ["TRACKER_DB_URL"])
+    engine = _engine("TRACKER_DB_URL")
     if not ids or not _has_table(engine, "events"):
         return 0
-    statement = text("DELETE FROM events WHERE sender_id IN :ids").bindparams(
-        bindparam("ids", expanding=True)
-    )
     with engine.begin() as db:
-        return db.execute(statement, {"ids": ids}).rowcount
+        return db.execute(_in("DELETE FROM events WHERE sender_id IN :ids", "ids"), {"ids": ids}).rowcount
 
 
 def forget(who: str, conversation_only: bool = False) -> Dict[str, int]:
-    """Deletes a person's conversations and leads (and alerts about them).
+    """Deletes a person's conversations, the SMS replies sent them, their
+    leads and alerts (stored or spooled); returns how many of each.
 
     With `conversation_only` (the widget's "End chat"), `who` is a conversation
     id and nothing else: its digits are never read as a phone number (a random
@@ -68,45 +248,74 @@ def forget(who: str, conversation_only: bool = False) -> Dict[str, int]:
     """
     if conversation_only:
         return {"conversation_events": _delete_conversations([who.strip()]), "leads": 0, "alerts": 0}
-    sender_ids = _sender_ids(who)
-    leads = 0
-    engine = create_engine(os.environ["LEADS_DB_URL"])
-    if _has_table(engine, "leads"):
-        match = text(
-            "SELECT id, sender_id FROM leads WHERE contact IN :contacts OR sender_id IN :ids"
-        ).bindparams(bindparam("contacts", expanding=True), bindparam("ids", expanding=True))
-        with engine.begin() as db:
-            rows = db.execute(match, {"contacts": sorted(_contacts(who)), "ids": sorted(sender_ids)}).all()
-            sender_ids |= {row.sender_id for row in rows}
-            if rows:
-                remove = text("DELETE FROM leads WHERE id IN :lead_ids").bindparams(
-                    bindparam("lead_ids", expanding=True)
-                )
-                leads = db.execute(remove, {"lead_ids": [row.id for row in rows]}).rowcount
-    alerts = 0
-    if sender_ids and _has_table(engine, "alerts"):
-        remove = text("DELETE FROM alerts WHERE sender_id IN :ids").bindparams(bindparam("ids", expanding=True))
-        with engine.begin() as db:
-            alerts = db.execute(remove, {"ids": sorted(sender_ids)}).rowcount
-    return {"conversation_events": _delete_conversations(sender_ids), "leads": leads, "alerts": alerts}
+    return remove(find(who))
+
+
+def remove(found: Found) -> Dict[str, int]:
+    """Deletes everything `find` found."""
+    counts = found.counts()
+    leads = _engine("LEADS_DB_URL")
+    for table, ids in (("leads", found.leads), ("alerts", found.alerts)):
+        if ids and _has_table(leads, table):
+            with leads.begin() as db:
+                counts[table] = db.execute(_in(f"DELETE FROM {table} WHERE id IN :ids", "ids"), {"ids": ids}).rowcount
+    for path in found.spooled:
+        lead_spool.remove(path)
+    tracker = _engine("TRACKER_DB_URL")
+    if _has_table(tracker, SMS_REPLIES):
+        with tracker.begin() as db:
+            counts["sms_replies"] = db.execute(_in(f"DELETE FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"),
+                                               {"ids": sorted(found.conversations)}).rowcount
+    counts["conversation_events"] = _delete_conversations(found.conversations)
+    return counts
+
+
+def out_of_reach(who: str, found: Found) -> List[str]:
+    """What this command cannot delete, for the person who ran it to act on."""
+    from bot.backup import backup_dir, keep_days, list_backups
+
+    notes = []
+    if found.delivered:
+        notes.append(f"Already delivered to the clinic's webhook: {', '.join(found.delivered)}. "
+                     "Delete those copies in the clinic's own system too.")
+    backups = list_backups()
+    if backups:
+        notes.append(f"{len(backups)} backups in {backup_dir()} (made {backups[0].created_at:%Y-%m-%d} to "
+                     f"{backups[-1].created_at:%Y-%m-%d}) still hold what was stored when each was made; "
+                     f"each is deleted {keep_days():g} days after it was made (BACKUP_KEEP_DAYS), the last "
+                     f"of these after {backups[-1].expires_at():%Y-%m-%d}. Copies taken off this machine "
+                     "follow their own schedule.")
+    if looks_like_phone(who):
+        notes.append("Twilio keeps its own log of texts with this number: delete them in the Twilio "
+                     "console (Monitor > Logs > Messaging) or through Twilio's API.")
+    if found.sms_opt_out:
+        notes.append("Kept: this number's SMS opt-out (STOP), stored as a hashed id only; it is what "
+                     "keeps the assistant from answering them.")
+    return notes
 
 
 def purge(days: float) -> Dict[str, int]:
     cutoff = time.time() - days * 86400
-    tracker = create_engine(os.environ["TRACKER_DB_URL"])
+    tracker = _engine("TRACKER_DB_URL")
     stale: List[str] = []
     if _has_table(tracker, "events"):
         with tracker.connect() as db:
             stale = [row[0] for row in db.execute(text(
                 "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
             ), {"cutoff": cutoff})]
+    sms_replies = 0
+    if _has_table(tracker, SMS_REPLIES):
+        # The SMS channel deletes these as new texts come; with none coming, here.
+        with tracker.begin() as db:
+            sms_replies = db.execute(text(f"DELETE FROM {SMS_REPLIES} WHERE claimed_at < :cutoff"),
+                                     {"cutoff": dt.datetime.utcnow() - SMS_REPLY_KEEP}).rowcount
     removed = {"leads": 0, "alerts": 0}
     kept = 0
     # While a webhook is set, the clinic has not seen an undelivered lead or
     # alert yet: it is kept, however old. Without one, the lead database is
     # the clinic's record and ages out like the rest.
     only_delivered = " AND status = 'delivered'" if os.environ.get("CLINIC_WEBHOOK_URL", "").strip() else ""
-    engine = create_engine(os.environ["LEADS_DB_URL"])
+    engine = _engine("LEADS_DB_URL")
     for table in removed:
         if _has_table(engine, table):
             with engine.begin() as db:
@@ -115,15 +324,25 @@ def purge(days: float) -> Dict[str, int]:
                     text(f"DELETE FROM {table} WHERE created_at < :cutoff{only_delivered}"), old
                 ).rowcount
                 kept += db.execute(text(f"SELECT COUNT(*) FROM {table} WHERE created_at < :cutoff"), old).scalar()
+    from bot.backup import prune
+
     return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed,
-            "kept_undelivered": kept}
+            "kept_undelivered": kept, "sms_replies": sms_replies, "backups": prune()}
 
 
-def _missing_sqlite(url: str) -> bool:
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and bool(parsed.database) and not Path(parsed.database).exists()
+def _report(who: str, found: Found, counts: Dict[str, int], verb: str) -> None:
+    print(f"{verb}: {counts}")
+    if found.typed_in:
+        print(f"  of which {len(found.typed_in)} conversations found by what was typed in them")
+    if verb == "found":
+        print(f"  conversations: {', '.join(sorted(found.stored)) or '(none)'}")
+        print(f"  leads: {', '.join(map(str, found.leads)) or '(none)'}; "
+              f"alerts: {', '.join(map(str, found.alerts)) or '(none)'}")
+    notes = out_of_reach(who, found)
+    if notes:
+        print("Out of this command's reach:")
+        for note in notes:
+            print(f"  - {note}")
 
 
 def main(argv: List[str]) -> int:
@@ -131,15 +350,24 @@ def main(argv: List[str]) -> int:
 
     load_defaults()
     print("\n".join(describe()))
-    missing = [url for url in (os.environ["TRACKER_DB_URL"], os.environ["LEADS_DB_URL"]) if _missing_sqlite(url)]
-    if missing and len(missing) == 2:
+    urls = [os.environ["TRACKER_DB_URL"], os.environ["LEADS_DB_URL"]]
+    missing = [url for url in urls if sqlite_path(url) is not None and not sqlite_path(url).exists()]
+    if len(missing) == 2:
         # A fresh install, or settings pointing elsewhere: say so, never crash.
         print(f"nothing stored yet: no database at {' or '.join(missing)}")
+    command = argv[1] if len(argv) > 1 else ""
+    if command in ("find", "forget") and len(argv) == 3 and argv[2].strip():
+        try:
+            found = find(argv[2])
+        except NotAPerson as refusal:
+            print(f"ERROR: {refusal}", file=sys.stderr)
+            return 2
+        if command == "find":
+            _report(argv[2], found, found.counts(), "found")
+        else:
+            _report(argv[2], found, remove(found), "forgotten")
         return 0
-    if len(argv) == 3 and argv[1] == "forget" and argv[2].strip():
-        print(f"forgotten: {forget(argv[2])}")
-        return 0
-    if len(argv) in (2, 3) and argv[1] == "purge":
+    if command == "purge" and len(argv) in (2, 3):
         days = float(argv[2]) if len(argv) == 3 else float(os.environ["RETENTION_DAYS"])
         print(f"purged data older than {days:g} days: {purge(days)}")
         return 0
