@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 
 from tests.integration.test_widget_browser import Visitor, browser  # noqa: F401 (a fixture)
 from tests.scale_services import NginxServer, PostgresServer, RedisServer, render_nginx
-from tests.servers import MakeTarget, free_port
+from tests.servers import ROOT, MakeTarget, free_port
 from tests.twilio_client import TwilioSender, replies
 from tests.widget_client import close, open_session, wait_for_text
 
@@ -201,6 +201,24 @@ def test_on_postgresql_a_phone_number_leaves_the_conversation_once_stored(cluste
         cursor.execute("SELECT data FROM events WHERE sender_id = %s", (sender,))
         stored = [row[0] for row in cursor.fetchall()]
     assert stored and not any("555-0166" in data or "2125550166" in data for data in stored)
+
+
+def test_on_postgresql_forget_finds_a_number_typed_into_a_form_left_half_way(cluster):
+    first, second, _, postgres, _ = cluster
+    for turn, message in enumerate(["book an appointment", "yes", "Kim Park", "(212) 555-0167"]):
+        (first if turn % 2 else second).say("scale-half-way", message)
+    first.say("scale-other", "my number is 212 555 0168")
+    # As an operator runs it on a host of the deployment, with its settings.
+    forgotten = subprocess.run(
+        ["make", "--no-print-directory", "forget", "WHO=212.555.0167"], cwd=ROOT,
+        env=first.make.env, capture_output=True, text=True, timeout=300)
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert "of which 1 conversations found by what was typed in them" in forgotten.stdout
+    with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
+        cursor.execute("SELECT sender_id, data FROM events WHERE sender_id IN ('scale-half-way', 'scale-other')")
+        rows = cursor.fetchall()
+    assert {sender for sender, _ in rows} == {"scale-other"}
+    assert not any("0167" in data for _, data in rows)
 
 
 def test_each_server_starts_only_what_its_settings_ask_for(cluster):
