@@ -108,7 +108,7 @@ def main() -> int:
     # The action server's own checks, where this `make run` starts it; one
     # started alone (`make actions`) checks its host itself
     # (bot/action_server.py). A Rasa server alone never opens the lead
-    # database.
+    # database or the spool.
     starts_actions = os.environ.get("RUN_ACTION_SERVER") == "true"
     if starts_actions:
         exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
@@ -126,13 +126,14 @@ def main() -> int:
                 f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
                 f"  Fix {variable} (environment, .env or bot/defaults.env), or start the database."
             )
-    try:
-        check_spool(Path(os.environ["LEADS_SPOOL_DIR"]))
-    except OSError as error:
-        problems.append(
-            f"Cannot use the lead spool folder: {error}\n"
-            "  Fix LEADS_SPOOL_DIR: a folder the service user can write to."
-        )
+    if starts_actions:
+        try:
+            check_spool(Path(os.environ["LEADS_SPOOL_DIR"]))
+        except OSError as error:
+            problems.append(
+                f"Cannot use the lead spool folder: {error}\n"
+                "  Fix LEADS_SPOOL_DIR: a folder the service user can write to."
+            )
     if os.environ.get("LOCK_STORE_TYPE") == "redis":
         host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])
         try:
