@@ -9,6 +9,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
+from bot import tracker_store
 from bot.tracker_store import ClinicSQLTrackerStore
 from tests.servers import ROOT
 
@@ -31,12 +32,16 @@ def test_sqlite_store_keeps_conversations_in_wal_mode(tmp_path):
     assert mode == "wal"
 
 
-def test_a_store_it_cannot_reach_fails_closed_then_recovers_with_its_tables(tmp_path):
+def test_a_store_it_cannot_reach_fails_closed_then_recovers_with_its_tables(tmp_path, monkeypatch):
     """Rasa's own wrapper would keep the conversation in memory and answer as
     if all were well; here the error reaches the caller until the database
     answers, and the tables Rasa could not create at start are made then."""
     domain = Domain.load(str(ROOT / "domain.yml"))
     folder = tmp_path / "not-mounted-yet"
+    # The store makes a SQLite file's missing folder itself (private, before
+    # Rasa opens it); left missing here, it stands for a database that does
+    # not answer at start.
+    monkeypatch.setattr(tracker_store, "prepare_sqlite", lambda url: None)
     store = ClinicSQLTrackerStore(domain=domain, host=f"sqlite:///{folder}/tracker.db")
     agent = Agent(domain=domain, tracker_store=store)
     assert agent.tracker_store is store  # no FailSafeTrackerStore in between
