@@ -59,8 +59,9 @@ def test_yes_after_the_offer_gives_the_booking_link_with_tracking(assistant, sen
 
 def test_booking_request_gets_the_link(assistant, sender):
     reply = texts(assistant.say(sender, "i want to book a consultation"))
-    assert "https://www.yourhairclinic.com/?" in reply[0]
-    assert "utm_content=direct" in reply[0]
+    assert "not medical advice" in reply[0]  # the conversation's first reply
+    assert "https://www.yourhairclinic.com/?" in reply[1]
+    assert "utm_content=direct" in reply[1]
 
 
 def test_call_back_request_with_an_faq_in_the_middle(assistant, sender, clinic_webhook):
