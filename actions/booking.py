@@ -5,9 +5,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.channels import WEB, channel_kind, channel_name
+from actions.conversation import WEB, channel_kind, channel_name, latest_topic
 from actions.disclaimer import disclaim_if_first
-from actions.faq import latest_topic
 from actions.settings import get_settings
 
 CALL_BACK_BUTTONS = [

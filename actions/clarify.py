@@ -24,8 +24,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import latest_topic
 from actions.disclaimer import disclaim_if_first
-from actions.faq import latest_topic
 from actions.settings import get_settings
 
 TITLES_FILE = Path(__file__).with_name("topic_titles.yml")

@@ -1,35 +1,12 @@
-"""The FAQ topic of a conversation, and the one answer that depends on configuration."""
-from typing import Any, Dict, List, Optional, Text
+"""The one FAQ answer that depends on configuration: where the clinic sees patients."""
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import LOCATIONS_ANSWER
 from actions.disclaimer import disclaim_if_first
 from actions.settings import get_settings
-
-ANSWER_PREFIX = "utter_ask_"
-LOCATIONS_ANSWER = "action_answer_locations"
-
-
-def latest_topic(tracker: Tracker) -> Optional[str]:
-    """The FAQ topic the assistant answered last in this session, if any.
-
-    It goes into the booking link's tracking parameters and the lead record,
-    so the clinic sees which question led to a booking. It is read from the
-    answers given, not from the intents guessed: a city typed into the
-    call-back form ("Miami") may look like a locations question to the
-    classifier, but the form took it, and no answer was given.
-    """
-    for event in reversed(tracker.events):
-        if event.get("event") == "session_started":
-            return None
-        if event.get("event") == "action":
-            name = event.get("name") or ""
-            if name.startswith(ANSWER_PREFIX):
-                return name[len(ANSWER_PREFIX):]
-            if name == LOCATIONS_ANSWER:
-                return "locations"
-    return None
 
 
 def _matches(place: str, location: str) -> bool:
@@ -40,7 +17,7 @@ class ActionAnswerLocations(Action):
     """Where the clinic sees patients: configuration, not content."""
 
     def name(self) -> Text:
-        return "action_answer_locations"
+        return LOCATIONS_ANSWER
 
     def run(
         self,

@@ -11,8 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import lead_store, tracker_scrub
 from actions.booking import booking_link
-from actions.channels import SMS, WEB, channel_kind, channel_name
-from actions.faq import latest_topic
+from actions.conversation import SMS, WEB, channel_kind, channel_name, latest_topic
 from actions.settings import get_settings
 from bot import sms_number
 from bot.contacts import e164

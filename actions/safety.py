@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lead_store
-from actions.channels import channel_name
+from actions.conversation import channel_name
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import ActionAnswerLocations, latest_topic
+from actions.conversation import latest_topic
+from actions.faq import ActionAnswerLocations
 from tests.trackers import tracker_before_action
 
 
