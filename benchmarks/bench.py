@@ -30,7 +30,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.servers import free_port, wait_until_up  # noqa: E402
+from bot.local_servers import free_port, wait_until_up  # noqa: E402
 
 BIN = Path(sys.executable).parent
 OUT = ROOT / "benchmarks"
