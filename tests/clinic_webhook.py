@@ -2,7 +2,8 @@
 
 Modes: "ok" answers 200, "down" answers 503, "slow" waits before answering.
 A payload whose contact is in `reject_contacts` gets 422, as a CRM refuses
-one record it can't take.
+one record it can't take. `received` holds the payloads it took (2xx),
+`attempted` every payload POSTed, refused ones included.
 """
 import json
 import threading
@@ -17,26 +18,28 @@ class FakeClinicWebhook:
         self.slow_seconds = 10.0
         self.received: List[Dict[str, Any]] = []
         self.headers: List[Dict[str, str]] = []  # one per received payload
-        self.attempts = 0  # every POST, refused ones ("down") included
+        self.attempted: List[Dict[str, Any]] = []  # every POST, refused ones included
+        self.taking = threading.Lock()
         self.reject_contacts: set = set()
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                webhook.attempts += 1
+                payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                webhook.attempted.append(payload)
                 if webhook.mode == "slow":
                     time.sleep(webhook.slow_seconds)
                 if webhook.mode == "down":
                     self.send_response(503)
                     self.end_headers()
                     return
-                if json.loads(body).get("contact") in webhook.reject_contacts:
+                if payload.get("contact") in webhook.reject_contacts:
                     self.send_response(422)
                     self.end_headers()
                     return
-                webhook.headers.append(dict(self.headers.items()))
-                webhook.received.append(json.loads(body))
+                with webhook.taking:  # headers[i] goes with received[i]
+                    webhook.headers.append(dict(self.headers.items()))
+                    webhook.received.append(payload)
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
@@ -61,28 +64,37 @@ class FakeClinicWebhook:
         self.server.shutdown()
         self.server.server_close()
 
-    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> None:
-        """Waits until `count` POSTs arrived, accepted or not; fails if not."""
+    @property
+    def attempts(self) -> int:
+        return len(self.attempted)
+
+    @staticmethod
+    def _wait(ready: Callable[[], bool], timeout: float, failure: Callable[[], str]) -> None:
+        """Polls until `ready()`; fails with `failure()` after `timeout` seconds."""
         deadline = time.monotonic() + timeout
-        while self.attempts < count:
+        while not ready():
             if time.monotonic() > deadline:
-                raise AssertionError(f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s")
+                raise AssertionError(failure())
             time.sleep(0.05)
+
+    def wait_for_attempts(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
+        """Every payload POSTed, once `count` have arrived, accepted or not; fails if not."""
+        self._wait(lambda: self.attempts >= count, timeout,
+                   lambda: f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s")
+        return self.attempted
 
     def wait_for_one(self, matches: Callable[[Dict[str, Any]], bool], timeout: float = 10.0) -> Dict[str, Any]:
         """The first payload received that `matches`; fails if none arrives.
         (The session's webhook also gets other tests' leads.)"""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = next((payload for payload in list(self.received) if matches(payload)), None)
-            if found is not None:
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no matching POST in {timeout}s; received {len(self.received)} others")
-            time.sleep(0.05)
+        def matching() -> List[Dict[str, Any]]:
+            return [payload for payload in list(self.received) if matches(payload)]
+
+        self._wait(lambda: bool(matching()), timeout,
+                   lambda: f"no matching POST in {timeout}s; received {len(self.received)} others")
+        return matching()[0]
 
     def wait_for(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while len(self.received) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+        """Every payload received, once `count` have been taken; fails if fewer arrive."""
+        self._wait(lambda: len(self.received) >= count, timeout,
+                   lambda: f"{len(self.received)} of {count} webhook payloads taken in {timeout}s")
         return self.received

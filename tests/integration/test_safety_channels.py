@@ -111,16 +111,16 @@ def test_self_harm_typed_as_the_city_is_never_stored(assistant, clinic_webhook):
 
 
 def test_post_treatment_emergency_alerts_the_clinic_signed_without_diagnosis(assistant, clinic_webhook, sender):
-    before = len(clinic_webhook.received)
     assert_emergency_reply(assistant.say(sender, "i had my injections yesterday and now i have a fever of 103"))
-    alerts = [
-        (p, h) for p, h in zip(clinic_webhook.wait_for(before + 1)[before:], clinic_webhook.headers[before:])
-        if p.get("type") == "post_treatment_emergency"
-    ]
-    assert len(alerts) == 1
-    payload, headers = alerts[0]
+
+    def this_conversations_alert(payload):
+        return payload.get("type") == "post_treatment_emergency" and payload.get("conversation_id") == sender
+
+    payload = clinic_webhook.wait_for_one(this_conversations_alert)
+    assert [p for p in clinic_webhook.received if this_conversations_alert(p)] == [payload]
+    headers = clinic_webhook.headers[clinic_webhook.received.index(payload)]
     assert set(payload) == {"type", "alert_id", "conversation_id", "channel", "reported_at"}
-    assert payload["conversation_id"] == sender and payload["channel"] == "rest"
+    assert payload["channel"] == "rest"
     body = json.dumps(payload, separators=(",", ":")).encode()
     expected = hmac.new(b"dev-webhook-secret-change-me", body, hashlib.sha256).hexdigest()
     assert headers["X-Clinic-Signature"] == f"sha256={expected}"
