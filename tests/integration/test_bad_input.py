@@ -86,9 +86,39 @@ def test_rest_odd_messages_get_a_polite_reply(assistant, message):
     still_answers(assistant)
 
 
+def rows(database, query, *args):
+    with sqlite3.connect(database) as db:
+        return db.execute(query, args).fetchall()
+
+
+def user_texts(assistant, sender):
+    stored = rows(assistant.tracker_db, "select data from events where sender_id = ? and type_name = 'user'", sender)
+    return [json.loads(data)["text"] for (data,) in stored]
+
+
 def test_tables_survive_sql_injection_strings(assistant):
+    # A lead stored first: a DELETE or DROP that ran would take it.
+    for message in ["book an appointment", "yes", "Ann Lee", "ann.sql@example.com", "Denver"]:
+        assistant.say("sql-lead-before", message)
+    leads_before = rows(assistant.leads_db, "select id, name, contact, city from leads")
+    assert ("Ann Lee", "ann.sql@example.com", "Denver") in [row[1:] for row in leads_before]
+
     for message in ODD_MESSAGES:
-        rest(assistant, {"sender": message[:100], "message": message})
+        assert rest(assistant, {"sender": message[:100], "message": message}).status_code == 200
+    # The call-back form, with SQL for a name and a city.
+    name, city = "Robert'); DROP TABLE leads;--", "Dallas'); DELETE FROM leads;--"
+    for message in ["book an appointment", "yes", name, "bobby.sql@example.com", city]:
+        assistant.say("sql-lead-injected", message)
+
+    leads_after = rows(assistant.leads_db, "select id, name, contact, city from leads")
+    assert set(leads_before) <= set(leads_after)  # nothing deleted or changed
+    # The name as typed; the city is the place the form recognised in it.
+    assert [row[1:] for row in leads_after if row[2] == "bobby.sql@example.com"] == [
+        (name, "bobby.sql@example.com", "Dallas")]
+    # Each message is stored as typed, in its own conversation.
+    assert {name, city} <= set(user_texts(assistant, "sql-lead-injected"))
+    for message in [m for m in ODD_MESSAGES if "DROP" in m or "DELETE" in m]:
+        assert user_texts(assistant, message[:100]) == [message]
     still_answers(assistant, sender="'; DROP TABLE events; --")
 
 
@@ -116,11 +146,23 @@ def test_rest_fuzz_never_5xx(assistant, body):
         assert response.json()["error"]
 
 
+async def wait_until(condition, what, timeout=20):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} in {timeout}s")
+        await asyncio.sleep(0.05)
+
+
 async def socket_session(assistant, events, session_id="socket-bad-input"):
     client, received, errors = await open_session(assistant, session_id)
     for event in events:
+        before = len(received) + len(errors)
         await client.emit("user_uttered", event)
-        await asyncio.sleep(0.3)
+        # A bot message or an error event answers it.
+        await wait_until(lambda before=before: len(received) + len(errors) > before,
+                         f"nothing came back for {event!r}")
     before = len(received)
     await client.emit("user_uttered", {"message": "how much does it cost?", "session_id": session_id})
     await wait_for_text(received, "$3,000", after=before)
@@ -147,9 +189,22 @@ def test_socketio_huge_message_gets_asked_for_a_shorter_one(assistant):
 
 
 def test_socketio_odd_messages_get_replies(assistant):
-    odd = [{"message": m, "session_id": "socket-odd"} for m in ODD_MESSAGES]
-    received, errors = asyncio.run(socket_session(assistant, odd, "socket-odd"))
-    assert errors == [] and len(received) >= len(odd)
+    """Each in a conversation of its own, so every reply belongs to it: a
+    reply beyond the disclaimer that tops a conversation's first one."""
+    def answers(received):
+        return [m["text"] for m in received if m.get("text", "").strip() and "not medical advice" not in m["text"]]
+
+    async def reply_to(number, message):
+        session_id = f"socket-odd-{number}"
+        client, received, errors = await open_session(assistant, session_id)
+        await client.emit("user_uttered", {"message": message, "session_id": session_id})
+        await wait_until(lambda: answers(received) or errors, f"no reply to {message!r}")
+        await close(client)
+        return received, errors
+
+    for number, message in enumerate(ODD_MESSAGES):
+        received, errors = asyncio.run(reply_to(number, message))
+        assert errors == [] and answers(received), message
 
 
 def socketio_connect_packet(assistant, origin):
@@ -248,10 +303,7 @@ def test_widget_cannot_take_a_texters_conversation_id(assistant):
         client, received, errors = await open_session(assistant, "sms-0123456789abcdef")
         confirmed = client.confirmed_session_id
         await client.emit("user_uttered", {"message": "hi", "session_id": "sms-0123456789abcdef"})
-        for _ in range(50):  # the error event, within 5 s
-            if errors:
-                break
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: errors, "no error event", timeout=5)
         await close(client)
         return confirmed, errors
 

@@ -99,9 +99,10 @@ def test_visitor_asks_cost_books_reloads_and_stays_safe(browser, assistant):
     expect(page.locator(".rw-response", has_text="local anesthesia")).to_be_visible()
     visitor.screenshot("widget-after-reload")
 
-    visitor.say(INJECTION)
-    expect(page.locator(".rw-response").last).to_be_visible()
-    page.wait_for_timeout(500)
+    replies = visitor.say(INJECTION)
+    page.wait_for_function("n => document.querySelectorAll('.rw-response').length > n", arg=replies)
+    # Shown as text: no element was made of it, so nothing in it could run.
+    expect(page.locator(".rw-client img, .rw-client script")).to_have_count(0)
     assert page.evaluate("window.__xss") is None
     expect(page.locator(".rw-client").last).to_contain_text("<script>window.__xss = 1</script>")
     visitor.screenshot("widget-injection-shown-as-text")
