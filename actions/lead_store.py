@@ -37,7 +37,7 @@ import json
 import logging
 import sys
 import threading
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import requests
 from sqlalchemy import Column, DateTime, Integer, String, Text, or_, update
@@ -50,7 +50,7 @@ from bot.database import engine_for
 
 logger = logging.getLogger(__name__)
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 PENDING = "pending"
 SENDING = "sending"

@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 REMOVED = "[removed: stored with the call-back request]"
 
 
-def typed_contact(events: Iterable[dict], contact: str) -> Optional[str]:
+def typed_contact(events: Iterable[dict], contact: Optional[str]) -> Optional[str]:
     """The message in which the visitor typed the contact that was kept."""
+    if not contact:
+        return None
     last_user_text = None
     for event in events:
         if event.get("event") == "user":

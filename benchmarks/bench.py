@@ -458,7 +458,8 @@ def write_readme(data: Dict[str, object], command: str) -> None:
             lines.append(f"| {set_name} | {row['messages']} | {row['recall']} | {row['false_alarm_rate']} |")
     components = data.get("components")
     if components:
-        lines += ["", "## Per-message cost", "", "| component | p50 ms | p95 ms | messages |", "| --- | ---: | ---: | ---: |"]
+        lines += ["", "## Per-message cost", "",
+                  "| component | p50 ms | p95 ms | messages |", "| --- | ---: | ---: | ---: |"]
         for component, row in components.items():
             if "p50_ms" in row:
                 lines.append(f"| {component} | {row['p50_ms']} | {row['p95_ms']} | {row['messages']} |")

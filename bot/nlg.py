@@ -14,7 +14,7 @@ and a safety reply always stands alone.
 Configured in endpoints.yml (nlg: type: bot.nlg.ClinicResponses).
 """
 import os
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional, Text, cast
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -23,7 +23,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.env import load_defaults
-
 
 DISCLAIMER = "utter_disclaimer"
 SEVERAL_TOPICS = "utter_several_topics"
@@ -59,6 +58,12 @@ def first_reply_of_turn(tracker: DialogueStateTracker) -> bool:
     return True
 
 
+def parse_data(message: Optional[UserUttered]) -> Dict[str, Any]:
+    """What the NLU made of a message, with the keys our components add
+    ("topics", "safety") that Rasa's NLUPredictionData does not list."""
+    return cast(Dict[str, Any], message.parse_data) if message else {}
+
+
 def understood(tracker: DialogueStateTracker) -> Optional[str]:
     """What the NLU made of the last message, for staff: the intent and its
     confidence, the topics of a two-topic message, and the safety outcome."""
@@ -66,10 +71,10 @@ def understood(tracker: DialogueStateTracker) -> Optional[str]:
     if message is None or not message.intent:
         return None
     parts = [f"{message.intent.get('name')} {float(message.intent.get('confidence') or 0):.2f}"]
-    topics = message.parse_data.get("topics")
+    topics = parse_data(message).get("topics")
     if topics:
         parts.append("topics: " + ", ".join(topics))
-    safety = message.parse_data.get("safety") or {}
+    safety = parse_data(message).get("safety") or {}
     if safety.get("outcome") not in (None, "none"):
         parts.append(f"safety: {safety['outcome']} ({safety.get('signal')})")
     return "[understood: " + "; ".join(parts) + "]"
@@ -124,7 +129,7 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
     ) -> str:
         """Each topic's answer in the order asked, one paragraph each, then the
         warning signs once if any of them calls for it."""
-        topics = (tracker.latest_message.parse_data.get("topics") if tracker.latest_message else None) or []
+        topics = parse_data(tracker.latest_message).get("topics") or []
         names = [f"utter_{topic}" for topic in topics]
         if any(topic in WARNING_SIGNS_AFTER for topic in topics):
             names.append(WARNING_SIGNS)

@@ -94,7 +94,7 @@ def evaluate(model_path: str, data_path: str, unseen_only: bool = False) -> Dict
         kept = [(t, i) for t, i in examples if normalise(t) not in training]
         skipped, examples = len(examples) - len(kept), kept
     predictions = predict(model_path, [text for text, _ in examples])
-    pairs = list(zip(predictions, [gold for _, gold in examples]))
+    pairs = list(zip(predictions, [gold for _, gold in examples], strict=True))
     f1 = f1_per_intent(pairs)
     return {
         "examples": len(examples),
@@ -104,7 +104,7 @@ def evaluate(model_path: str, data_path: str, unseen_only: bool = False) -> Dict
         "f1_per_intent": f1,
         "errors": [
             {"text": text, "gold": gold, "predicted": pred}
-            for (text, gold), pred in zip(examples, predictions)
+            for (text, gold), pred in zip(examples, predictions, strict=True)
             if not counts_as(pred, gold)
         ],
     }

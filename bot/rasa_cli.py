@@ -29,7 +29,8 @@ import os
 import sys
 import warnings
 
-# isort: off  (the order matters: skops before anything that imports TensorFlow)
+# The order matters: skops before anything that imports TensorFlow.
+# isort: off
 import skops.io  # noqa: F401  (imported only for the start-up time, see above)
 import aiogram.utils.deprecated  # noqa: F401  (its 'always' filter goes in first, below ours)
 import rasa.utils.common

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import spacy
+from spacy.pipeline import EntityRuler
 
 from bot.us_places import CITIES, STATES
 
@@ -26,6 +27,7 @@ def build() -> "spacy.language.Language":
     # LOWER makes "texas", "Texas" and "TEXAS" all match: texters rarely
     # capitalise.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    assert isinstance(ruler, EntityRuler)
     ruler.add_patterns(
         [{"label": ENTITY_LABEL, "pattern": place} for place in STATES + CITIES]
     )

@@ -86,7 +86,7 @@ def _stop_as_sigterm(*_: Any) -> None:
 def install() -> None:
     """Called before Rasa's command line starts. Sanic puts its own SIGINT
     handler (a graceful stop) in place of this one once the server runs."""
-    console._get_user_input = get_user_input
+    console._get_user_input = get_user_input  # type: ignore[assignment]
     signal.signal(signal.SIGINT, _stop_once_loaded)
 
 

@@ -60,7 +60,7 @@ def _configured_store_itself(store: Optional[TrackerStore], domain: Domain) -> T
 # Rasa has no setting for this. The patch is made here, where the configured
 # store's class is loaded (before Rasa builds its Agent), so that every Rasa
 # server using this store fails closed, however it was started.
-Agent._create_tracker_store = staticmethod(_configured_store_itself)
+Agent._create_tracker_store = staticmethod(_configured_store_itself)  # type: ignore[method-assign]
 
 
 class ClinicSQLTrackerStore(SQLTrackerStore):

@@ -93,7 +93,7 @@ def widget_colours() -> Dict[str, str]:
     """WIDGET_COLOR and WIDGET_TEXT_COLOR, checked: hex colours only, and
     text on the colour at WCAG AA (4.5:1) or the page server refuses to start."""
     colours = {"color": os.environ["WIDGET_COLOR"].strip(), "textColor": os.environ["WIDGET_TEXT_COLOR"].strip()}
-    for name, value in zip(("WIDGET_COLOR", "WIDGET_TEXT_COLOR"), colours.values()):
+    for name, value in zip(("WIDGET_COLOR", "WIDGET_TEXT_COLOR"), colours.values(), strict=True):
         if not _HEX_COLOUR.fullmatch(value):
             raise ValueError(f"{name}={value!r}: write it as a hex colour, e.g. #234e52")
     ratio = contrast_ratio(colours["color"], colours["textColor"])
@@ -229,7 +229,7 @@ def main() -> None:
         widget_colours()  # a bad colour stops the server now, not each page
         widget_keep_hours()
     except ValueError as error:
-        raise SystemExit(str(error))
+        raise SystemExit(str(error)) from error
     port = int(os.environ["WEB_PORT"])
     server = PageServer((os.environ["WEB_HOST"], port), webchat_js.encode("utf-8"))
     print(f"Clinic page with chat widget: http://localhost:{port}", flush=True)

@@ -173,10 +173,11 @@ http {{
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return self
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     error_log = self.dir / "error.log"
-                    raise RuntimeError(f"nginx did not start:\n{error_log.read_text() if error_log.exists() else ''}")
+                    log = error_log.read_text() if error_log.exists() else ""
+                    raise RuntimeError(f"nginx did not start:\n{log}") from error
                 time.sleep(0.1)
 
     def requests(self) -> List[Tuple[str, str, int, str]]:

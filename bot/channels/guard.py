@@ -7,9 +7,9 @@ treated the same way wherever it arrives.
 import logging
 import os
 import re
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, List
 
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.safety.screen import excerpt, screen
@@ -114,8 +114,8 @@ async def failed_turn_reply(agent: Any, text: str, sender_id: str, channel: str)
         intent = (parsed.get("intent") or {}).get("name")
         if intent not in SAFETY_INTENTS:
             return apology()
-        language = [SlotSet("language", e["value"]) for e in parsed.get("entities", [])
-                    if e.get("entity") == "language"]
+        language: List[Event] = [SlotSet("language", e["value"]) for e in parsed.get("entities", [])
+                                 if e.get("entity") == "language"]
         tracker = DialogueStateTracker.from_events(sender_id, language, slots=agent.domain.slots)
         reply = await agent.nlg.generate(f"utter_safety_{intent}", tracker, channel)
         return (reply or {}).get("text") or apology()

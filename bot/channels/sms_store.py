@@ -7,8 +7,7 @@ A reply may repeat what the texter told us (their name): it is kept a day
 """
 import datetime as dt
 import os
-
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from sqlalchemy import Column, DateTime, String, Text, delete, select, update
 from sqlalchemy.engine import Engine
@@ -17,7 +16,7 @@ from sqlalchemy.orm import declarative_base
 
 from bot.database import engine_for
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 
 class SmsOptOut(Base):

@@ -17,7 +17,7 @@ import inspect
 import logging
 import re
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, TypeGuard
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -71,7 +71,7 @@ def linkify_contacts(text: str) -> str:
     return "".join(parts)
 
 
-def usable_session_id(value: Any) -> bool:
+def usable_session_id(value: Any) -> TypeGuard[str]:
     """A session id the widget may use: a short string, not a texter's."""
     return isinstance(value, str) and 0 < len(value) <= MAX_SENDER_CHARS and not taken_by_sms(value)
 
@@ -116,6 +116,7 @@ class WebChatInput(SocketIOInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
         channel = super().from_credentials(credentials)
+        assert isinstance(channel, WebChatInput)  # Rasa builds it as cls(...)
         channel.allowed_origins = parse_origins(credentials.get("cors_allowed_origins"))
         return channel
 
@@ -132,7 +133,7 @@ class WebChatInput(SocketIOInput):
         # adds the CORS headers to every route, and a second header makes
         # browsers refuse the response. The origin is checked on connect.
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
-        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        blueprint = SocketBlueprint(sio, self.socketio_path or "/socket.io", "socketio_webhook", __name__)
         self.sio = sio
         limiter = rate_limit.limiter()  # a bad setting stops the server here, named
 

@@ -44,8 +44,8 @@ import hashlib
 import hmac
 import logging
 import os
-from urllib.parse import parse_qsl
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from urllib.parse import parse_qsl
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -110,6 +110,7 @@ async def read_capped_body(request: Request) -> Optional[bytes]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_TWILIO_BODY_BYTES:
         return None
+    assert request.stream is not None  # the webhook's route streams its body
     chunks, size = [], 0
     async for chunk in request.stream:
         size += len(chunk)

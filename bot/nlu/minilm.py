@@ -19,7 +19,7 @@ import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 
@@ -119,9 +119,14 @@ class MiniLM:
             self.layers.append(
                 {
                     "qkv": (np.ascontiguousarray(qkv_w), qkv_b),
-                    "out": (np.ascontiguousarray(w[p + "attention.output.dense.weight"].T), w[p + "attention.output.dense.bias"]),
+                    "out": (
+                        np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
+                        w[p + "attention.output.dense.bias"],
+                    ),
                     "norm1": (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                    "up": (np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"]),
+                    "up": (
+                        np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"]
+                    ),
                     "down": (np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"]),
                     "norm2": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
                 }
@@ -134,7 +139,9 @@ class MiniLM:
         n, head = len(ids), HIDDEN // HEADS
         for layer in self.layers:
             qkv = x @ layer["qkv"][0] + layer["qkv"][1]
-            q, k, v = (qkv[:, i * HIDDEN : (i + 1) * HIDDEN].reshape(n, HEADS, head).transpose(1, 0, 2) for i in range(3))
+            q, k, v = (
+                qkv[:, i * HIDDEN : (i + 1) * HIDDEN].reshape(n, HEADS, head).transpose(1, 0, 2) for i in range(3)
+            )
             scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
             scores = np.exp(scores - scores.max(-1, keepdims=True))
             attention = scores / scores.sum(-1, keepdims=True)

@@ -54,14 +54,15 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "MiniLMFeaturizer":
-        return cls(config, execution_context.node_name)
+        return cls(config, execution_context.node_name or cls.__name__)
 
     def _featurize(self, message: Message) -> None:
         text = message.get(TEXT)
         if not text:
             return
         sentence = self.encoder.embed_one(text).reshape(1, -1) * self.weight
-        self.add_features_to_message(None, sentence, TEXT, message)
+        # No sequence features: Rasa skips a None, though its annotation wants an array.
+        self.add_features_to_message(None, sentence, TEXT, message)  # type: ignore[arg-type]
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

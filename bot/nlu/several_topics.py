@@ -149,6 +149,7 @@ class SeveralTopics(GraphComponent, IntentClassifier):
 
     def _classify(self, part: str) -> Optional[str]:
         """The part's topic, OTHER, or None when the best topic is unsure."""
+        assert self.weights is not None  # topics() asks nothing without them
         logits = self.weights["coef"] @ self.encoder.embed_one(part) + self.weights["intercept"]
         probabilities = np.exp(logits - logits.max())
         probabilities /= probabilities.sum()

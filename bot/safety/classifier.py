@@ -84,4 +84,4 @@ class Scorer:
             values /= np.linalg.norm(values)
             logits = logits + values @ self.weights[index + offset]
         exp = np.exp(logits - logits.max())
-        return dict(zip(self.classes, (exp / exp.sum()).tolist()))
+        return dict(zip(self.classes, (exp / exp.sum()).tolist(), strict=True))

@@ -174,13 +174,13 @@ class SafetyCheck(GraphComponent, IntentClassifier):
 
     def model_signal(self, text: str) -> Tuple[str, float]:
         """The most likely safety outcome, and how likely any of them is."""
-        if not self.reads(text):
+        if self.scorer is None or not self.reads(text):
             return NONE, 0.0
         probabilities = self.scorer.probabilities(text)
         urgent = {o: p for o, p in probabilities.items() if o in OUTCOMES}
         if not urgent:
             return NONE, 0.0
-        return max(urgent, key=urgent.get), float(sum(urgent.values()))
+        return max(urgent, key=urgent.__getitem__), float(sum(urgent.values()))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

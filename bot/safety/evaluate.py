@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import Dict, List
 
 from bot.safety.examples import BENIGN, load_set
@@ -39,26 +40,26 @@ def score(messages: List[Dict[str, str]], decided: List[Dict[str, object]]) -> D
     labels = Counter(m["label"] for m in messages)
     missed = [
         {"text": m["text"], "label": m["label"], "decided": d["outcome"]}
-        for m, d in zip(messages, decided)
+        for m, d in zip(messages, decided, strict=True)
         if m["label"] != BENIGN and d["outcome"] == "none"
     ]
     other_category = [
         {"text": m["text"], "label": m["label"], "decided": d["outcome"]}
-        for m, d in zip(messages, decided)
+        for m, d in zip(messages, decided, strict=True)
         if m["label"] != BENIGN and d["outcome"] not in ("none", m["label"])
     ]
     false_alarms = [
         {"text": m["text"], "decided": d["outcome"], "signal": d["signal"]}
-        for m, d in zip(messages, decided)
+        for m, d in zip(messages, decided, strict=True)
         if m["label"] == BENIGN and d["outcome"] != "none"
     ]
     wrong_language = [
         {"text": m["text"], "lang": m.get("lang"), "decided": d["language"]}
-        for m, d in zip(messages, decided)
+        for m, d in zip(messages, decided, strict=True)
         if m["label"] != BENIGN and m.get("lang") and d["language"] != m["lang"]
     ]
     urgent = sum(n for label, n in labels.items() if label != BENIGN)
-    signals = Counter(str(d["signal"]) for m, d in zip(messages, decided) if m["label"] != BENIGN)
+    signals = Counter(str(d["signal"]) for m, d in zip(messages, decided, strict=True) if m["label"] != BENIGN)
     return {
         "messages": len(messages),
         "labels": dict(labels),
@@ -77,7 +78,7 @@ def score(messages: List[Dict[str, str]], decided: List[Dict[str, object]]) -> D
 
 
 def evaluate(model_path: str, set_path: str) -> Dict[str, object]:
-    messages = load_set(set_path)
+    messages = load_set(Path(set_path))
     return score(messages, outcomes(model_path, [m["text"] for m in messages]))
 
 

@@ -251,7 +251,7 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
 
 def screen(text: str) -> Verdict:
     """The red-flag verdict for a whole message."""
-    found: Dict[str, Tuple[str, str]] = {}
+    found: Dict[str, Tuple[Optional[str], str]] = {}
     normalised = normalise(text)
     parts = _clauses_of(normalised)
     resolved = bool(red_flags().resolved.search(normalised))

@@ -128,7 +128,9 @@ def test_tables_survive_sql_injection_strings(assistant):
         st.binary(max_size=300),
         st.recursive(
             st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=50),
-            lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+            lambda children: (
+                st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+            ),
             max_leaves=10,
         ).map(lambda value: json.dumps(value).encode()),
         st.fixed_dictionaries(

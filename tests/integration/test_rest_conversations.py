@@ -78,7 +78,7 @@ def test_call_back_request_with_an_faq_in_the_middle(assistant, sender, clinic_w
     done = texts(assistant.say(sender, "Miami"))
     assert time.monotonic() - started < 3
     assert "Thanks, Maria Lopez!" in done[0] and "https://www.yourhairclinic.com/?" in done[0]
-    lead = clinic_webhook.wait_for_one(lambda l: l.get("contact") == "maria@example.com")
+    lead = clinic_webhook.wait_for_one(lambda lead: lead.get("contact") == "maria@example.com")
     assert lead["preferred_city"] == "Miami" and lead["topic"] == "insurance"
     assert lead_rows(assistant, "maria@example.com") == [("Maria Lopez", "delivered")]
 

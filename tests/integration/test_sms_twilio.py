@@ -192,7 +192,7 @@ def test_use_this_number_stores_the_texters_number_and_the_conversation_never_ho
     assert "Thanks, Sam Park!" in sms.text(number, "Denver")[0]
 
     assert stored_lead(assistant, number) == [("Sam Park", "Denver", "twilio")]
-    lead = clinic_webhook.wait_for_one(lambda l: l.get("name") == "Sam Park")
+    lead = clinic_webhook.wait_for_one(lambda lead: lead.get("name") == "Sam Park")
     assert lead["contact"] == number == "+12125550091"
     with sqlite3.connect(assistant.tracker_db) as db:
         rows = db.execute("select sender_id, type_name, intent_name, action_name, data from events").fetchall()

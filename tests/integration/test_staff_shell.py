@@ -1,4 +1,5 @@
 """Clinic staff in `make shell`: a real terminal, driven through a pty."""
+import itertools
 import os
 import re
 import socket
@@ -63,7 +64,7 @@ def processes_on(port: int) -> List[int]:
             args = (proc / "cmdline").read_bytes().split(b"\0")
         except OSError:  # gone meanwhile, or not a process
             continue
-        if any(a == b"--port" and b == str(port).encode() for a, b in zip(args, args[1:])):
+        if any(a == b"--port" and b == str(port).encode() for a, b in itertools.pairwise(args)):
             found.append(int(proc.name))
     return found
 

@@ -15,5 +15,5 @@ def test_no_form_answer_is_taken_for_an_emergency():
     texts = [line.strip() for line in ANSWERS.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(texts) >= 300
     decided = outcomes(str(ROOT / "models" / "assistant.tar.gz"), texts)
-    flagged = [(text, d["outcome"]) for text, d in zip(texts, decided) if d["outcome"] != "none"]
+    flagged = [(text, d["outcome"]) for text, d in zip(texts, decided, strict=True) if d["outcome"] != "none"]
     assert flagged == []

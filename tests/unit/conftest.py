@@ -1,6 +1,7 @@
+from pathlib import Path
+
 import pytest
 import yaml
-from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 

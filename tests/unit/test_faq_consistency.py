@@ -17,7 +17,7 @@ ANSWER["ask_locations"] = "action_answer_locations"
 def nlu_counts(path):
     data = yaml.safe_load(path.read_text()) or {}
     return Counter(
-        {block["intent"]: len([l for l in block["examples"].splitlines() if l.strip().startswith("- ")])
+        {block["intent"]: len([line for line in block["examples"].splitlines() if line.strip().startswith("- ")])
          for block in data.get("nlu", []) if "intent" in block}
     )
 

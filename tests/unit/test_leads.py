@@ -7,7 +7,6 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lead_store
-from bot import sms_number
 from actions.leads import (
     ActionSubmitLead,
     AskLeadCity,
@@ -18,6 +17,7 @@ from actions.leads import (
     clean_contact,
     clean_name,
 )
+from bot import sms_number
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.trackers import tracker_before_action
 
@@ -283,7 +283,8 @@ def test_a_refused_lead_does_not_hold_up_the_others_and_is_parked_in_the_end(mon
     with FakeClinicWebhook() as webhook:
         monkeypatch.setenv("CLINIC_WEBHOOK_URL", webhook.url)
         webhook.reject_contacts = {"bad@example.com"}
-        bad, good = _lead("bad@example.com"), _lead("good@example.com")
+        _lead("bad@example.com")
+        _lead("good@example.com")
         assert lead_store.deliver_pending() == 1
         assert [r["contact"] for r in webhook.received] == ["good@example.com"]
         # The refused one waits out its backoff before the next background run...
