@@ -173,7 +173,8 @@ test test-unit test-e2e validate: export CLINIC_SETTINGS_FILE :=
 test: validate test-e2e $(WEBCHAT) services $(DEV_STAMP)
 	$(PY) -m pytest
 
-test-unit: $(DEV_STAMP)
+# The encoder too: tests/unit/test_minilm.py checks it against its model card.
+test-unit: $(DEV_STAMP) $(ENCODER)
 	$(PY) -m pytest tests/unit
 
 test-e2e: $(MODEL)
