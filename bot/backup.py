@@ -205,14 +205,15 @@ def _restore_store(name: str, backup: Backup) -> str:
     entry = backup.stores.get(name) or {"file": None}
     variable = STORES[name]
     url = os.environ[variable]
-    if not entry.get("file"):
+    stored = entry.get("file")
+    if not stored:
         return f"{name}: none in this backup; left as it is"
     path = sqlite_path(url)
     kind = "sqlite" if path is not None else make_url(url).get_backend_name()
     if kind != entry["kind"]:
         raise BackupError(f"{name}: this backup holds a {entry['kind']} database, but {variable} is {kind}; "
                           f"set {variable} to a {entry['kind']} database to restore it")
-    source = backup.folder / entry["file"]
+    source = backup.folder / stored
     if path is not None:
         prepare_sqlite(url)
         _copy_sqlite(source, path, self_contained=False)

@@ -29,7 +29,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, TypeGuard
 
 from sqlalchemy import bindparam, create_engine, inspect, text
 from sqlalchemy.engine import Engine
@@ -106,7 +106,7 @@ def _engine(variable: str) -> Optional[Engine]:
     return create_engine(url)
 
 
-def _has_table(engine: Optional[Engine], name: str) -> bool:
+def _has_table(engine: Optional[Engine], name: str) -> TypeGuard[Engine]:
     return engine is not None and inspect(engine).has_table(name)
 
 
@@ -351,7 +351,7 @@ def main(argv: List[str]) -> int:
     load_defaults()
     print("\n".join(describe()))
     urls = [os.environ["TRACKER_DB_URL"], os.environ["LEADS_DB_URL"]]
-    missing = [url for url in urls if sqlite_path(url) is not None and not sqlite_path(url).exists()]
+    missing = [url for url in urls if (path := sqlite_path(url)) is not None and not path.exists()]
     if len(missing) == 2:
         # A fresh install, or settings pointing elsewhere: say so, never crash.
         print(f"nothing stored yet: no database at {' or '.join(missing)}")

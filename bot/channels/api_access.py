@@ -15,14 +15,14 @@ from typing import Any, Awaitable, Callable, Text
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 from bot.channels import client_address
 
 logger = logging.getLogger(__name__)
 
 
-async def log_refused_api_call(request: Request, response: HTTPResponse) -> None:
+async def log_refused_api_call(request: Request, response: BaseHTTPResponse) -> None:
     if response.status in (401, 403) and not request.path.startswith("/webhooks/"):
         logger.warning(
             "Refused an HTTP API call (%s %s) from %s: missing or wrong token (answered %d)",

@@ -2,7 +2,6 @@
 call-back form is backed up, the data is wiped, the backup restored, the
 servers restarted, and the same conversation goes on where it was; on SQLite
 and on PostgreSQL."""
-import os
 import sqlite3
 import stat
 import subprocess
