@@ -53,14 +53,17 @@ def taken_by_sms(sender_id: str) -> bool:
     return sender_id.strip().lower().startswith(SMS_PREFIX)
 
 
+def _or_call_the_clinic() -> str:
+    phone = os.environ.get("CLINIC_PHONE", "")
+    return f" or call the clinic at {phone}" if phone else ""
+
+
 def apology() -> str:
     """Said when a turn failed or produced no reply (an action failed, a
     store is down): never leave the visitor in silence."""
-    phone = os.environ.get("CLINIC_PHONE", "")
-    tail = f" or call the clinic at {phone}" if phone else ""
     return (
         "Sorry, I couldn't finish that just now. Please try again in a "
-        f"moment{tail}."
+        f"moment{_or_call_the_clinic()}."
     )
 
 
@@ -74,11 +77,9 @@ def slow_down(retry_after: float) -> str:
         wait = f"{minutes} minutes"
     else:
         wait = f"{round(minutes / 60)} hours"
-    phone = os.environ.get("CLINIC_PHONE", "")
-    tail = f" or call the clinic at {phone}" if phone else ""
     return (
         "You're sending messages faster than I can answer. "
-        f"Please wait {wait} and try again{tail}. In an emergency, call 911."
+        f"Please wait {wait} and try again{_or_call_the_clinic()}. In an emergency, call 911."
     )
 
 
