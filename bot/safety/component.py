@@ -189,8 +189,10 @@ class SafetyCheck(GraphComponent, IntentClassifier):
 
     def decide(self, text: str, model_outcome: str, confidence: float) -> Tuple[str, Optional[str]]:
         """The outcome and the signal behind it ("patterns", "model", "both").
-        Either signal alone raises the alarm: recall comes first. Where both
-        do, the reviewed list names the outcome."""
+        The classifier alone raises the alarm; a red-flag pattern does unless
+        the classifier, where it can read the message, finds it less than
+        pattern_min_support likely to be urgent (a temperature reading needs
+        no support). Where both raise it, the reviewed list names the outcome."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
         supported = (
