@@ -193,7 +193,7 @@ _SUPPOSING = re.compile(
     r"\b(if|in case|suppose|say) (i|you|he|she|we|they|someone|(the|my|his|her) [a-z]+( [a-z]+)?) "
     r"(have|has|get|gets|develop|develops|run|runs|start|starts|started|had|got|kept|keeps)\b( a| an)?"
 )
-_PAST_TENSE = re.compile(r"\b(had|was|were|got|tuve|tenia|tuvo)\b")
+_PAST_TENSE = re.compile(r"\b(had|was|were|got|swelled|bled|started|began|went|developed|tuve|tenia|tuvo)\b")
 
 
 def _clauses_of(normalised: str) -> List[str]:
