@@ -90,7 +90,7 @@ def shown_link(sender_id: str, channel: str, topic: Optional[str]) -> str:
         return destination(channel, topic)
     try:
         link_id = mint(sender_id, channel, topic)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
         logger.warning("Could not store a booking link for conversation %s (%s): showing the page itself",
                        sender_id, type(error).__name__)
         return destination(channel, topic)

@@ -40,7 +40,7 @@ def _follow(link_id: str, count: bool) -> str:
         link = links.find(link_id)
         if link is not None and count:
             links.record_click(link)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
         logger.warning("Booking link click not counted: the conversation database answered %s",
                        type(error).__name__)
     if link is None:
