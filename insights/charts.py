@@ -11,7 +11,7 @@ from typing import List, Optional, Sequence, Tuple
 WIDTH_INCHES = 5.0  # 360 px at 72 dpi
 BAR_COLOR = "#234e52"  # the widget's colour (bot/defaults.env WIDGET_COLOR)
 ACCENT = "#c05621"
-FONT_SIZE = 10
+FONT_SIZE = 14  # about 13 px on a 375-px phone, 16 px on a laptop (the page caps the width)
 
 # pyplot keeps global state; the Figure class alone is safe across threads
 # but its font cache is not built for two at once.
@@ -30,6 +30,9 @@ def _svg(figure, title: str) -> str:
     # screen readers; the table under it holds the numbers.
     svg = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1', svg, count=1)
     svg = svg.replace("<svg", f'<svg role="img" aria-label="{_attribute(title)}" class="chart"', 1)
+    # matplotlib quotes the generic family, which browsers then take for a
+    # font's name and draw in serif.
+    svg = svg.replace("'sans-serif'", "sans-serif")
     return svg
 
 
@@ -60,7 +63,7 @@ def _drawing():
 def _figure(rows: int):
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH_INCHES, max(1.6, 0.32 * rows + 0.8)), dpi=72)
+    figure = Figure(figsize=(WIDTH_INCHES, max(2.0, 0.45 * rows + 0.8)), dpi=72)
     axes = figure.add_subplot()
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

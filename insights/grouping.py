@@ -49,6 +49,10 @@ def _encode(texts: List[str]) -> np.ndarray:
         return np.stack([_cache[text] for text in texts])
 
 
+def normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
 @dataclass
 class Group:
     misses: List[Miss] = field(default_factory=list)
@@ -58,9 +62,15 @@ class Group:
         return len(self.misses)
 
     def examples(self) -> List[str]:
-        """Each different text once, the most frequent first."""
-        counted = Counter(miss.text for miss in self.misses)
-        return [text for text, _ in sorted(counted.items(), key=lambda item: (-item[1], item[0]))]
+        """Each different text once (case and spacing aside, as first
+        written), the most frequent first."""
+        counted: Counter = Counter()
+        first: Dict[str, str] = {}
+        for miss in self.misses:
+            key = normalised(miss.text)
+            first.setdefault(key, miss.text.strip())
+            counted[key] += 1
+        return [first[key] for key, _ in sorted(counted.items(), key=lambda item: (-item[1], item[0]))]
 
     def kinds(self) -> Dict[str, int]:
         return dict(Counter(miss.kind for miss in self.misses))
@@ -102,7 +112,7 @@ def group(misses: List[Miss], similar: bool = True) -> List[Group]:
     share a group; with `similar`, the encoder joins paraphrases."""
     if not misses:
         return []
-    keys = [" ".join(miss.text.lower().split()) for miss in misses]
+    keys = [normalised(miss.text) for miss in misses]
     unique = list(dict.fromkeys(keys))
     vectors = _encode(unique) if similar else np.eye(len(unique), dtype=np.float32)
     leaders: List[int] = []  # index into unique of each group's first text

@@ -21,7 +21,7 @@ h1{font-size:1.4rem;margin:.4rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4rem}
 section{background:#fff;border:1px solid #e2e8f0;border-radius:6px;padding:10px 12px;margin:10px 0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #edf2f7;
 vertical-align:top}td.n,th.n{text-align:right;white-space:nowrap}
-.chart{width:100%;max-width:560px;height:auto;display:block}
+.chart{width:100%;max-width:480px;height:auto;display:block}
 form.period{display:flex;flex-wrap:wrap;gap:8px;align-items:end}
 form.period label{display:flex;flex-direction:column;font-size:.9rem}
 input,select,button{font:inherit;padding:4px 6px}

@@ -20,6 +20,7 @@ import uuid
 import pytest
 import requests
 
+from tests.booking_links import link_in
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.servers import ROOT, Assistant
 from tests.twilio_client import TwilioSender, texter_id
@@ -43,12 +44,6 @@ def lead_status(assistant, sender):
     with sqlite3.connect(assistant.leads_db) as db:
         row = db.execute("select status from leads where sender_id = ?", (sender,)).fetchone()
     return row[0] if row else None
-
-
-def link_in(text):
-    found = re.search(r"https?://\S+/go/book\?c=[\w-]+", text)
-    assert found, f"no booking link in {text!r}"
-    return found.group(0)
 
 
 async def widget_conversation(assistant, webhook):
@@ -250,3 +245,29 @@ def test_the_texter_is_never_named_by_number(clinic):
     assert (conversation, "twilio", "pain") in rows
     assert (conversation, "twilio") in clicks
     assert not any("5550177" in str(row) for row in rows + clicks)
+
+
+def test_make_review_exports_what_rasas_own_reader_loads(clinic, tmp_path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    out = tmp_path / "review" / "unanswered.yml"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.review", "--out", str(out)],
+        cwd=ROOT, env=clinic.env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "3 unanswered messages in 3 groups" in done.stdout
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    data = load_data(str(out))
+    examples = {(m.get("text"), m.get("intent")) for m in data.intent_examples}
+    assert examples == {
+        ("blorp wibble fnord <phone> <email>", "out_of_scope"),
+        ("how long", "ask_results_timeline"),
+        ("what about my dad", "ask_cost"),
+    }
+    assert not data.entity_examples
+    # The page offers the same file.
+    served = requests.get(f"{clinic.url}/webhooks/insights/review.yml",
+                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
+    assert served.text == out.read_text()
