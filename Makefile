@@ -38,7 +38,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help install spacy encoder web browser services train run actions shell validate \
-	lint test test-unit test-e2e retry-leads find forget purge backup backups restore lock clean bench bench-stock
+	lint test test-unit test-e2e retry-leads find forget purge backup backups restore report review lock clean bench bench-stock
 
 help:
 	@echo "make run        start the assistant (installs and trains what is missing)"
@@ -62,6 +62,8 @@ help:
 	@echo "make purge           delete conversations and leads older than RETENTION_DAYS, backups older than BACKUP_KEEP_DAYS"
 	@echo "make find WHO=...    what is held about a person (phone, email or conversation id); deletes nothing"
 	@echo "make forget WHO=...  delete a person's conversations, SMS replies and leads; says what it cannot reach"
+	@echo "make report          the insights figures (last 7 days; FROM=, TO=, CHANNEL=widget|sms|rest), for a cron email"
+	@echo "make review          unanswered questions as Rasa NLU YAML with suggested intents (var/review/unanswered.yml; OUT=)"
 
 # --- Install -----------------------------------------------------------------
 # What the servers need; the test and lint targets add requirements-dev.txt.
@@ -164,6 +166,17 @@ backups: $(STAMP)
 restore: $(STAMP)
 	@[ -n "$(FROM)" ] || { echo 'usage: make restore FROM=<backup folder> (make backups lists them)'; exit 2; }
 	$(LAUNCH) $(PY) -m bot.backup restore "$(FROM)"
+
+# Insights (README.md, "Insights"): the staff page's figures in the terminal,
+# and the unanswered questions as Rasa NLU YAML for a person to label.
+# `make report FROM=2026-03-02 TO=2026-03-08 CHANNEL=sms`; the encoder groups
+# near-duplicate misses.
+INSIGHTS_ARGS = $(if $(FROM),--from "$(FROM)") $(if $(TO),--to "$(TO)") $(if $(CHANNEL),--channel "$(CHANNEL)")
+report: $(STAMP) $(ENCODER)
+	@$(LAUNCH) $(PY) -m insights.report $(INSIGHTS_ARGS)
+
+review: $(STAMP) $(ENCODER)
+	$(LAUNCH) $(PY) -m insights.review $(INSIGHTS_ARGS) $(if $(OUT),--out "$(OUT)")
 
 # --- Test --------------------------------------------------------------------
 # Tests never read the local settings file (.env): bot/env.py.

@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import WEB, channel_kind, channel_name, latest_topic
 from actions.disclaimer import disclaim_if_first
 from actions.settings import get_settings
+from insights.links import shown_link
 
 CALL_BACK_BUTTONS = [
     {"title": "Yes, call me back", "payload": "/affirm"},
@@ -44,11 +45,7 @@ class ActionBookingLink(Action):
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
         disclaim_if_first(dispatcher, tracker)
-        url = booking_link(
-            get_settings().booking_url,
-            channel_name(tracker),
-            latest_topic(tracker),
-        )
+        url = shown_link(tracker.sender_id, channel_name(tracker), latest_topic(tracker))
         if channel_kind(tracker) == WEB:
             # A markdown link, not a link button: the widget keeps links in the
             # history, while its buttons vanish once the next message arrives.

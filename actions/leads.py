@@ -10,11 +10,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import lead_store, tracker_scrub
-from actions.booking import booking_link
 from actions.conversation import SMS, WEB, channel_kind, channel_name, latest_topic
 from actions.settings import get_settings
 from bot import sms_number
 from bot.contacts import e164
+from insights.links import shown_link
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +298,7 @@ class ActionSubmitLead(Action):
         # The visitor never waits for the clinic's webhook: a slow or broken
         # one must not delay this reply, and the stored lead is retried later.
         lead_store.deliver_in_background()
-        url = booking_link(get_settings().booking_url, channel, topic)
+        url = shown_link(tracker.sender_id, channel, topic)
         dispatcher.utter_message(
             text=f"Thanks, {name}! The clinic will get in touch soon to arrange "
             f"your free assessment. If you'd rather pick a time yourself: {url}"

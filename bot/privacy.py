@@ -233,7 +233,11 @@ def _delete_conversations(sender_ids: Iterable[str]) -> int:
     engine = _engine("TRACKER_DB_URL")
     if not ids or not _has_table(engine, "events"):
         return 0
+    # The booking links shown in it, and their clicks (insights/links.py), name it too.
+    linked = [table for table in ("booking_links", "booking_clicks") if _has_table(engine, table)]
     with engine.begin() as db:
+        for table in linked:
+            db.execute(_in(f"DELETE FROM {table} WHERE sender_id IN :ids", "ids"), {"ids": ids})
         return db.execute(_in("DELETE FROM events WHERE sender_id IN :ids", "ids"), {"ids": ids}).rowcount
 
 

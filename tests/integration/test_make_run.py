@@ -76,7 +76,7 @@ def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
         # Booking runs on the action server: reached at the port it listens on.
         booking = requests.post(f"{rasa}/webhooks/rest/webhook",
                                 json={"sender": "readme", "message": "book a consultation"}, timeout=30)
-        assert any("https://www.yourhairclinic.com/?" in m.get("text", "") for m in booking.json())
+        assert any("/go/book?c=" in m.get("text", "") for m in booking.json())
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert page.ok and "/static/webchat.js" in page.text
         assert requests.get(f"{rasa}/webhooks/twilio/", timeout=10).json() == {"status": "ok"}
@@ -139,7 +139,7 @@ def test_the_tokens_are_on_no_command_line_and_refused_api_calls_are_logged_with
         # Booking runs on the action server, which now wants the token: Rasa sends it.
         booking = requests.post(f"{rasa}/webhooks/rest/webhook",
                                 json={"sender": "api-user", "message": "book a consultation"}, timeout=30)
-        assert any("https://www.yourhairclinic.com/?" in m.get("text", "") for m in booking.json())
+        assert any("/go/book?c=" in m.get("text", "") for m in booking.json())
         tracker = f"{rasa}/conversations/api-user/tracker"
         assert requests.get(tracker, params={"token": token}, timeout=10).status_code == 200
         assert requests.get(tracker, params={"token": "a-wrong-guess"}, timeout=10).status_code == 401

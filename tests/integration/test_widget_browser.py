@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.booking_links import followed
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium calls home at start.
@@ -80,7 +82,7 @@ def test_visitor_asks_cost_books_reloads_and_stays_safe(browser, assistant):
     page.locator(".rw-reply", has_text="Yes, book").click()
     link = page.locator(".rw-response a", has_text="Book my free assessment")
     expect(link).to_be_visible()
-    params = parse_qs(urlsplit(link.get_attribute("href")).query)
+    params = parse_qs(urlsplit(followed(link.get_attribute("href"))).query)
     assert params["utm_medium"] == ["socketio"] and params["utm_content"] == ["cost"]
     with visitor.context.expect_page() as booking_tab:
         link.click()

@@ -15,6 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.booking_links import followed, link_in
 from tests.integration.test_widget_a11y import AXE_JS, CLINIC, screenshot
 from tests.integration.test_widget_browser import Visitor, browser  # noqa: F401 (a fixture)
 from tests.servers import ROOT, free_port, wait_until_up
@@ -300,7 +301,7 @@ def test_a_raw_booking_url_shows_as_book_online(browser, assistant):  # noqa: F8
     expect(link).to_be_visible()
     expect(thanks).not_to_contain_text("utm_source")
     expect(thanks).not_to_contain_text("https://")
-    href = link.get_attribute("href")
+    href = followed(link_in(link.get_attribute("href")))
     query = parse_qs(urlsplit(href).query)
     assert href.startswith("https://www.yourhairclinic.com/")
     assert query["utm_source"] == ["assistant"] and query["utm_medium"] == ["socketio"]

@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import ActionBookingLink, ActionHumanHandoff, booking_link
+from insights import links
 from tests.trackers import tracker_before_action
 
 
@@ -37,18 +38,41 @@ def test_link_keeps_the_configured_query_and_marks_direct_bookings():
     assert query(url)["utm_content"] == "direct"
 
 
+def stored_link(url):
+    """The counted link behind a short link (insights/links.py)."""
+    assert url.startswith("http://localhost:5005/go/book?c=")
+    return links.find(query(url)["c"])
+
+
 def test_web_visitors_get_a_link(domain):
     messages = booking_messages(domain, channel="socketio")
     title, url = re.fullmatch(r"\[(.+)\]\((\S+)\) online\.", messages[0]["text"]).groups()
     assert title == "Book my free assessment"
-    assert query(url)["utm_medium"] == "socketio"
-    assert query(url)["utm_content"] == "cost"
+    link = stored_link(url)
+    assert (link.channel, link.topic) == ("socketio", "cost")
+    assert query(links.destination(link.channel, link.topic))["utm_medium"] == "socketio"
 
 
 def test_texters_get_the_full_url_in_plain_text(domain):
     messages = booking_messages(domain, channel="twilio")
     assert not messages[0]["buttons"]
-    url = messages[0]["text"].split()[-1]
+    link = stored_link(messages[0]["text"].split()[-1])
+    assert (link.channel, link.topic) == ("twilio", "cost")
+
+
+def test_the_staff_shell_gets_the_booking_page_itself(domain):
+    """rasa shell's links would point at another server's store, and its
+    conversations are never counted."""
+    url = booking_messages(domain, channel="cmdline")[0]["text"].split()[-1]
+    assert url.startswith("https://www.yourhairclinic.com/?")
+    assert query(url)["utm_medium"] == "cmdline"
+
+
+def test_a_conversation_database_that_cannot_take_the_link_still_gives_one(domain, monkeypatch, tmp_path):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the database's folder should be")
+    monkeypatch.setenv("TRACKER_DB_URL", f"sqlite:///{blocked}/tracker.db")
+    url = booking_messages(domain, channel="twilio")[0]["text"].split()[-1]
     assert url.startswith("https://www.yourhairclinic.com/?")
     assert query(url)["utm_medium"] == "twilio"
 
@@ -61,8 +85,9 @@ def test_booking_offers_a_call_back(domain):
 
 def test_booking_url_comes_from_configuration(domain, monkeypatch):
     monkeypatch.setenv("BOOKING_URL", "https://book.example.org/hair")
-    messages = booking_messages(domain)
-    assert "https://book.example.org/hair?" in messages[0]["text"]
+    link = stored_link(booking_messages(domain)[0]["text"].split()[-1])
+    # Read when the visitor clicks: a changed booking page applies to links already sent.
+    assert links.destination(link.channel, link.topic).startswith("https://book.example.org/hair?")
 
 
 def test_handoff_gives_configured_phone_and_email(domain, monkeypatch):

@@ -10,7 +10,7 @@
 //   the browser is, and a message sent while offline is kept, marked
 //   "Not sent", and can be sent once the connection is back;
 // - the clinic's colours as CSS custom properties (clinic.css uses them);
-// - a raw booking URL with tracking (https://...?utm_source=...) in a reply
+// - a raw booking link (the assistant's /go/book?c=... short link, or https://...?utm_source=...) in a reply
 //   shows as a "Book online" link, built as an element, never from HTML.
 // Settings come from the page's settings JSON (bot/web_server.py) or, on the
 // clinic's own site, from this script tag's data-* attributes. Load it after
@@ -407,7 +407,9 @@
 
   // --- Booking links -------------------------------------------------------
 
-  var TRACKED_URL = /https:\/\/[^\s<>"'`]+[?&]utm_source=[^\s<>"'`]*/g;
+  // The assistant's counted short link (<Rasa server>/go/book?c=<id>,
+  // insights/links.py), or the booking page with its tracking parameters.
+  var TRACKED_URL = /https?:\/\/[^\s<>"'`]+\/go\/book\?c=[\w-]+|https:\/\/[^\s<>"'`]+[?&]utm_source=[^\s<>"'`]*/g;
 
   function bookingLink(url) {
     var link = make("a", "clinic-booking-link", "Book online");

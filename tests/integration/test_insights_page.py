@@ -1,0 +1,137 @@
+"""The staff page in a real headless Chromium (Debian's), and its door over
+plain HTTP: closed without INSIGHTS_TOKEN, a sign-in form without the token,
+a session cookie the page's scripts cannot read, the token never in a URL,
+charts that draw (with their tables) on a laptop and on a 375-px phone."""
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from tests.integration.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.servers import Assistant
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+TOKEN = "page-test-token-9876543210"
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory):
+    running = Assistant(tmp_path_factory.mktemp("insights-page"),
+                        {"CLINIC_WEBHOOK_URL": "", "INSIGHTS_TOKEN": TOKEN})
+    try:
+        running.start(web=False)
+        for sender, message in [("page-1", "how much does it cost?"), ("page-2", "does it hurt?"),
+                                ("page-3", "how much does it cost?"), ("page-4", "blorp the wibble fnord")]:
+            running.say(sender, message)
+        running.say("page-1", "yes")
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def page_url(assistant):
+    return f"{assistant.url}/webhooks/insights/"
+
+
+def test_without_a_token_setting_the_page_is_closed(tmp_path):
+    closed = Assistant(tmp_path, {"INSIGHTS_TOKEN": ""})
+    try:
+        closed.start_rasa()
+        for method, path in [("get", ""), ("get", "review.yml"), ("post", "login")]:
+            answer = getattr(requests, method)(page_url(closed) + path, data={"token": ""},
+                                               headers={"Authorization": "Bearer "}, timeout=10)
+            assert answer.status_code == 403
+            assert "closed: set INSIGHTS_TOKEN" in answer.text
+    finally:
+        closed.stop()
+
+
+def test_the_door_over_http(assistant):
+    url = page_url(assistant)
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+    assert requests.get(url + "review.yml", timeout=10).status_code == 401
+    # A forged or expired session cookie opens nothing.
+    for forged in ("9999999999.deadbeef", "1.0", TOKEN, ""):
+        assert requests.get(url, cookies={"clinic_insights": forged}, timeout=10).status_code == 401
+    wrong = requests.post(url + "login", data={"token": "guess"}, allow_redirects=False, timeout=10)
+    assert wrong.status_code == 401 and "That token is not right." in wrong.text
+    assert "Set-Cookie" not in wrong.headers
+    right = requests.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10)
+    assert right.status_code == 303
+    cookie = right.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and TOKEN not in cookie
+    assert requests.get(url, cookies={"clinic_insights": right.cookies["clinic_insights"]},
+                        timeout=10).status_code == 200
+    # Bad input: a clear 400 with the reason, and the server goes on.
+    bad = requests.get(url, params={"from": "yesterday'--"}, headers={"Authorization": f"Bearer {TOKEN}"},
+                       timeout=10)
+    assert bad.status_code == 400 and "from must be a date written YYYY-MM-DD" in bad.text
+    bad = requests.get(url, params={"channel": "<script>"}, headers={"Authorization": f"Bearer {TOKEN}"},
+                       timeout=10)
+    assert bad.status_code == 400 and "channel must be one of" in bad.text and "<script>" not in bad.text
+    assert requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60).status_code == 200
+    log = (assistant.workdir / "rasa.log").read_text()
+    assert "guess" not in log and TOKEN not in log
+    assert re.search(r"Insights: wrong token from 127\.0\.0\.1", log)
+
+
+def chart_boxes(page):
+    return page.eval_on_selector_all(
+        "svg.chart", "charts => charts.map(c => { const b = c.getBoundingClientRect();"
+        " return [b.width, b.height, c.querySelectorAll('path, rect, use').length,"
+        " c.getAttribute('aria-label')]; })")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}],
+                         ids=["laptop", "phone"])
+def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
+    context = browser.new_context(viewport=viewport)
+    requested = []
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.goto(page_url(assistant))
+    expect(page.get_by_role("heading", name="Clinic insights")).to_be_visible()
+    expect(page.locator("svg.chart")).to_have_count(0)
+    page.get_by_label("Token").fill("not the token")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("That token is not right.")
+    page.get_by_label("Token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("svg.chart")).to_have_count(3)
+    page.screenshot(path=str(ARTIFACTS / f"insights-{viewport['width']}.png"), full_page=True)
+
+    boxes = chart_boxes(page)
+    assert [label for *_, label in boxes] == [
+        "Top topics: answers given per topic", "Fallback and clarification rate by day",
+        "From question to booking: conversations at each step"]
+    for width, height, shapes, label in boxes:
+        assert 200 < width <= min(viewport["width"], 480) and height > 80 and shapes > 0, label
+    # Each chart's numbers are also a table, as text.
+    expect(page.locator('tr[data-topic="ask_cost"]')).to_contain_text("2")
+    expect(page.locator('tr[data-step="2"]')).to_contain_text("1")
+    # Nothing wider than the screen, even on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    cookie = next(c for c in context.cookies() if c["name"] == "clinic_insights")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and TOKEN not in cookie["value"]
+    assert page.evaluate("document.cookie") == ""
+    assert not any(TOKEN in url for url in requested)
+    assert all(url.startswith(assistant.url) for url in requested)
+
+    page.get_by_label("Channel").select_option("sms")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator('[data-figure="conversations"]')).to_have_text("0")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("Token")).to_be_visible()
+    context.close()
