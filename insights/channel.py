@@ -13,7 +13,6 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels import client_address
 from insights import access, page, review
@@ -21,6 +20,7 @@ from insights.config import get_insights_settings
 from insights.figures import Figures, compute
 from insights.grouping import Group, grouped
 from insights.period import BadPeriod, Period, parse
+from insights.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +87,8 @@ class InsightsChannel(InputChannel):
                 return _html(page.closed(f"Cannot show that period: {problem}."), status=400)
             try:
                 figures, groups, note = await asyncio.to_thread(_read, period)
-            except SQLAlchemyError as error:
-                logger.error("Insights: a store did not answer (%s)", type(error).__name__)
-                return _html(page.closed("A database did not answer; try again in a moment."), status=503)
+            except StoreUnavailable as error:
+                return _unavailable(error)
             html = await asyncio.to_thread(page.insights, figures, groups, note)
             return _html(html)
 
@@ -101,7 +100,10 @@ class InsightsChannel(InputChannel):
             period, problem = _period(request)
             if problem:
                 return response.text(problem, status=400, headers=HEADERS)
-            _figures, groups, _note = await asyncio.to_thread(_read, period)
+            try:
+                _figures, groups, _note = await asyncio.to_thread(_read, period)
+            except StoreUnavailable as error:
+                return _unavailable(error)
             body = review.to_yaml(groups, period)
             name = f"unanswered-{period.first_day}-{period.last_day}.yml"
             return response.text(body, content_type="application/x-yaml; charset=utf-8", headers={
@@ -127,6 +129,14 @@ class InsightsChannel(InputChannel):
             return answer
 
         return blueprint
+
+
+def _unavailable(error: StoreUnavailable) -> HTTPResponse:
+    # The setting's name and the error's class only: its text may quote a
+    # host, and the staff need no more than "try again".
+    cause = type(error.__cause__).__name__ if error.__cause__ else "missing"
+    logger.error("Insights: the store in %s did not answer (%s)", error.setting, cause)
+    return _html(page.closed("A database did not answer; try again in a moment."), status=503)
 
 
 def _set_cookie(answer: HTTPResponse, value: str, max_age: int, request: Request) -> None:

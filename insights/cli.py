@@ -8,6 +8,7 @@ from insights.config import get_insights_settings
 from insights.figures import Figures, compute
 from insights.grouping import Group, grouped
 from insights.period import ALL, CHANNELS, DEFAULT_DAYS, BadPeriod, Period, parse
+from insights.stores import StoreUnavailable
 
 
 def arguments(description: str, argv: Optional[List[str]]) -> argparse.Namespace:
@@ -28,6 +29,13 @@ def period_of(options: argparse.Namespace) -> Period:
 
 
 def figures_and_groups(period: Period) -> Tuple[Figures, List[Group], str]:
-    figures = compute(period, get_insights_settings().low_confidence)
+    """The figures, or exit 1 with the store that could not be read: from
+    cron, the email then says what is wrong instead of a traceback."""
+    try:
+        figures = compute(period, get_insights_settings().low_confidence)
+    except StoreUnavailable as problem:
+        print(f"{problem}. make report and make review read the databases directly: they need no running "
+              "assistant, but the database must be reachable.", file=sys.stderr)
+        raise SystemExit(1) from None
     groups, note = grouped(figures.misses)
     return figures, groups, note

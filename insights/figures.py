@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions import lead_store
 from actions.settings import get_settings
@@ -15,6 +16,7 @@ from insights import links, outcomes
 from insights.events import Turn, read_turns
 from insights.misses import Miss, find_misses
 from insights.period import STAFF_CHANNEL, Period
+from insights.stores import LEADS, TRACKER, StoreUnavailable, missing_sqlite_file, reason
 
 PENDING_STATUSES = (lead_store.PENDING, lead_store.SENDING)
 
@@ -91,6 +93,8 @@ def _links(engine: Engine, period: Period) -> Tuple[List[Tuple[str, str]], List[
 
 def _leads(leads_url: str, period: Period) -> List[Tuple[str, str]]:
     """(conversation, delivery status) of each call-back request made in the period."""
+    if missing_sqlite_file(leads_url):
+        return []  # made by the action server with the first request: none yet
     lead = lead_store.Lead.__table__
     start, end = period.naive_utc(period.start), period.naive_utc(period.end)
     with engine_for(leads_url, lead_store.Base.metadata).connect() as connection:
@@ -103,11 +107,23 @@ def _leads(leads_url: str, period: Period) -> List[Tuple[str, str]]:
 
 def compute(period: Period, low_confidence: float, tracker_url: Optional[str] = None,
             leads_url: Optional[str] = None) -> Figures:
+    """Raises StoreUnavailable, naming the store, when one cannot be read."""
     settings = get_settings()
-    tracker_engine = links.engine(tracker_url or settings.tracker_db_url)
-    turns = read_turns(tracker_engine, period)
-    shown, clicks = _links(tracker_engine, period)
-    leads = _leads(leads_url or settings.leads_db_url, period)
+    tracker_url = tracker_url or settings.tracker_db_url
+    missing = missing_sqlite_file(tracker_url)
+    if missing:
+        raise StoreUnavailable(TRACKER, f"there is no database at {missing} (has the assistant run with this "
+                                        "setting, and is this the folder it runs in?)")
+    try:
+        tracker_engine = links.engine(tracker_url)
+        turns = read_turns(tracker_engine, period)
+        shown, clicks = _links(tracker_engine, period)
+    except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
+        raise StoreUnavailable(TRACKER, reason(error)) from error
+    try:
+        leads = _leads(leads_url or settings.leads_db_url, period)
+    except (SQLAlchemyError, OSError) as error:
+        raise StoreUnavailable(LEADS, reason(error)) from error
     figures = Figures(period=period)
     _from_turns(figures, turns)
     figures.misses = find_misses(turns, low_confidence)
