@@ -15,7 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels import client_address
-from insights import access, page, review
+from insights import access, page, review, sign_in_limit
 from insights.config import get_insights_settings
 from insights.figures import Figures, compute
 from insights.grouping import Group, grouped
@@ -37,11 +37,26 @@ def _html(body: str, status: int = 200) -> HTTPResponse:
     return response.html(body, status=status, headers=HEADERS)
 
 
-def _signed_in(request: Request, token: str) -> bool:
-    offered = access.bearer(request.headers.get("authorization", ""))
-    if offered:
-        return access.token_matches(token, offered)
-    return access.session_is_valid(token, request.cookies.get(access.COOKIE, ""))
+def _too_many(seconds: int) -> HTTPResponse:
+    return response.html(page.login(sign_in_limit.reason(seconds)), status=429,
+                         headers={**HEADERS, "Retry-After": str(seconds)})
+
+
+def _offered_token(request: Request, token: str, offered: str) -> Optional[HTTPResponse]:
+    """None if the token offered is right; else the answer, counting a
+    wrong one against the address (insights/sign_in_limit.py)."""
+    address = client_address.of_request(request)
+    limit = sign_in_limit.limit()
+    wait = limit.wait(address)
+    if wait:
+        return _too_many(wait)
+    if access.token_matches(token, offered):
+        return None
+    wait = limit.wrong(address)
+    if wait:
+        return _too_many(wait)
+    logger.warning("Insights: wrong token from %s", address)
+    return _html(page.login("That token is not right."), status=401)
 
 
 def _period(request: Request) -> Tuple[Period, Optional[str]]:
@@ -69,11 +84,16 @@ class InsightsChannel(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("clinic_insights", __name__)
 
+        sign_in_limit.limit()  # a bad INSIGHTS_SIGN_IN_LIMIT stops the server here, named
+
         def refusal(request: Request) -> Optional[HTTPResponse]:
             token = get_insights_settings().token
             if not token:
                 return _html(page.closed(CLOSED), status=403)
-            if not _signed_in(request, token):
+            offered = access.bearer(request.headers.get("authorization", ""))
+            if offered:  # a script's token: a guess like any other
+                return _offered_token(request, token, offered)
+            if not access.session_is_valid(token, request.cookies.get(access.COOKIE, "")):
                 return _html(page.login(), status=401)
             return None
 
@@ -115,9 +135,9 @@ class InsightsChannel(InputChannel):
             if not token:
                 return _html(page.closed(CLOSED), status=403)
             offered = (request.form.get("token") or "") if request.form else ""
-            if not access.token_matches(token, offered):
-                logger.warning("Insights: wrong token from %s", client_address.of_request(request))
-                return _html(page.login("That token is not right."), status=401)
+            refused = _offered_token(request, token, offered)
+            if refused is not None:
+                return refused
             answer = response.redirect("./", status=303, headers=dict(HEADERS))
             _set_cookie(answer, access.new_session(token), access.SESSION_SECONDS, request)
             return answer

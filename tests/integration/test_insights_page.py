@@ -9,6 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect, sync_playwright
 
+from tests.integration.test_rate_limits import client
 from tests.integration.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Assistant
 
@@ -87,6 +88,38 @@ def test_the_door_over_http(assistant):
     assert re.search(r"Insights: wrong token from 127\.0\.0\.1", log)
 
 
+def test_wrong_tokens_from_one_address_are_refused_for_a_while(assistant):
+    """The default limit (bot/defaults.env: 5 wrong tokens a minute), from
+    addresses of their own (127.0.0.x is this machine), as a guesser's."""
+    url = page_url(assistant)
+    guesser, colleague = client("127.0.0.31"), client("127.0.0.32")
+    for n in range(5):
+        wrong = guesser.post(url + "login", data={"token": f"guess-{n}"}, allow_redirects=False, timeout=10)
+        assert wrong.status_code == 401 and "That token is not right." in wrong.text, n
+    refused = guesser.post(url + "login", data={"token": "guess-5"}, allow_redirects=False, timeout=10)
+    assert refused.status_code == 429
+    assert "Too many wrong tokens from your address" in refused.text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # Now even the right token, by form or as a script's, tells the guesser nothing.
+    for attempt in (lambda: guesser.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10),
+                    lambda: guesser.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)):
+        answer = attempt()
+        assert answer.status_code == 429 and "Set-Cookie" not in answer.headers
+        assert "Clinic insights" in answer.text and 'data-figure="' not in answer.text
+    # Wrong Bearer tokens count too.
+    for n in range(5):
+        assert colleague.get(url, headers={"Authorization": f"Bearer guess-{n}"}, timeout=10).status_code == 401
+    assert colleague.get(url, headers={"Authorization": "Bearer guess-5"}, timeout=10).status_code == 429
+    # Another address is not affected.
+    other = client("127.0.0.33")
+    signed_in = other.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10)
+    assert signed_in.status_code == 303 and "clinic_insights" in signed_in.cookies
+    log = (assistant.workdir / "rasa.log").read_text()
+    assert len(re.findall(r"Insights: wrong tokens from 127\.0\.0\.31, sign-in refused for \d+ s "
+                          r"\(INSIGHTS_SIGN_IN_LIMIT 5/minute\)", log)) == 1
+    assert "guess-" not in log and TOKEN not in log
+
+
 def chart_boxes(page):
     return page.eval_on_selector_all(
         "svg.chart", "charts => charts.map(c => { const b = c.getBoundingClientRect();"
@@ -135,3 +168,4 @@ def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("Token")).to_be_visible()
     context.close()
+
