@@ -14,6 +14,11 @@ from insights.summary import lines, percent, title
 
 EXAMPLES_SHOWN = 5
 
+# The focus ring is set, not left to the browser: a keyboard user must see
+# where they are on the dark buttons too (a dark ring outside them, on the
+# light page: WCAG 2.4.7 and 1.4.11; tests/integration/test_insights_page.py).
+# Fields take :focus-within, not :focus-visible: Tab also stops on a date
+# field's calendar button, inside the field, where the field itself has no focus.
 STYLE = """
 body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1a202c;background:#f7fafc}
 main{max-width:960px;margin:0 auto;padding:12px}
@@ -29,6 +34,8 @@ button{background:#234e52;color:#fff;border:0;border-radius:4px;padding:6px 12px
 .note{color:#4a5568;font-size:.9rem}.error{color:#9b2c2c;font-weight:600}
 .examples{margin:0;padding-left:1.1rem}
 .table-wrap{overflow-x:auto}
+a:focus-visible,button:focus-visible,input:focus-within,select:focus{outline:3px solid #1a202c;
+outline-offset:2px}
 """
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "

@@ -10,6 +10,7 @@ import requests
 from playwright.sync_api import expect, sync_playwright
 
 from tests.integration.test_rate_limits import client
+from tests.integration.test_widget_a11y import assert_visible_focus, axe_violations, serious
 from tests.integration.test_widget_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.servers import Assistant
 
@@ -169,3 +170,87 @@ def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
     expect(page.get_by_label("Token")).to_be_visible()
     context.close()
 
+
+def focused(page):
+    """The focused element: its role or tag, and its accessible name."""
+    return page.evaluate("""() => {
+        const e = document.activeElement;
+        // A label's own words: one wrapping a select also holds its options.
+        const label = e.labels && e.labels.length ? Array.from(e.labels[0].childNodes)
+            .filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('').trim() : '';
+        return [e.tagName.toLowerCase(), label || e.textContent.trim()];
+    }""")
+
+
+def tab_to(page, wanted, most=20):
+    """Tabs until `wanted` ((tag, name)) has the focus, each stop with a
+    visible ring; the stops passed on the way."""
+    stops = []
+    for _ in range(most):
+        page.keyboard.press("Tab")
+        here = focused(page)
+        assert_visible_focus(page, here)
+        if not stops or stops[-1] != here:  # a date field's parts are one stop
+            stops.append(here)
+        if here == wanted:
+            return stops
+    raise AssertionError(f"never reached {wanted}; went through {stops}")
+
+
+def test_keyboard_alone_signs_in_and_changes_the_period(browser, assistant):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(page_url(assistant))
+    # The first Tab reaches the token field, named by its label.
+    assert tab_to(page, ["input", "Token"], most=1) == [["input", "Token"]]
+    page.keyboard.type("not the token")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text("That token is not right.")
+    tab_to(page, ["input", "Token"], most=3)
+    page.keyboard.type(TOKEN)
+    page.keyboard.press("Enter")
+    expect(page.locator("svg.chart")).to_have_count(3)
+
+    # Headings: one h1, and no level skipped on the way down.
+    levels = page.eval_on_selector_all("h1, h2, h3, h4", "hs => hs.map(h => [+h.tagName[1], h.textContent])")
+    steps = [level for level, _ in levels]
+    assert levels[0] == [1, "Clinic insights"] and steps.count(1) == 1
+    assert all(level <= before + 1 for before, level in zip(steps, steps[1:], strict=False)), levels
+    # Every chart is followed by its table, and every form field has a label.
+    assert page.eval_on_selector_all(
+        "svg.chart", "cs => cs.map(c => !!c.nextElementSibling && !!c.nextElementSibling.querySelector('table'))"
+    ) == [True, True, True]
+    assert page.eval_on_selector_all("input, select", "fs => fs.filter(f => !f.labels.length).length") == 0
+
+    # The period and channel controls, in reading order, each with a visible focus.
+    stops = tab_to(page, ["button", "Show"])
+    assert stops == [["input", "From"], ["input", "To"], ["select", "Channel"], ["button", "Show"]]
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_label("Channel")).to_be_focused()
+    page.keyboard.type("sms")  # picks by typing, as a closed select does
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-period]")).to_contain_text(", sms")
+    expect(page.get_by_label("Channel")).to_have_value("sms")
+    expect(page.locator('[data-figure="conversations"]')).to_have_text("0")
+    tab_to(page, ["button", "Sign out"])
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Token")).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}],
+                         ids=["laptop", "phone"])
+def test_no_serious_axe_violations_on_sign_in_and_on_the_page(browser, assistant, viewport):
+    # axe is injected as a script, which the page's CSP forbids: bypassed here only.
+    context = browser.new_context(viewport=viewport, bypass_csp=True)
+    page = context.new_page()
+    page.goto(page_url(assistant))
+    found = axe_violations(page)
+    assert not serious(found), found
+    page.get_by_label("Token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("svg.chart")).to_have_count(3)
+    found = axe_violations(page)
+    assert not serious(found), found
+    context.close()
