@@ -5,12 +5,14 @@ puts a table with the same numbers under each one.
 """
 import io
 import re
+import textwrap
 import threading
 from typing import List, Optional, Sequence, Tuple
 
 WIDTH_INCHES = 5.0  # 360 px at 72 dpi
 BAR_COLOR = "#234e52"  # the widget's colour (bot/defaults.env WIDGET_COLOR)
 ACCENT = "#c05621"
+LABEL_WIDTH = 18  # characters on a bar label's line
 FONT_SIZE = 14  # about 13 px on a 375-px phone, 16 px on a laptop (the page caps the width)
 
 # pyplot keeps global state; the Figure class alone is safe across threads
@@ -73,8 +75,11 @@ def _figure(rows: int):
 def bars(title: str, items: Sequence[Tuple[str, int]]) -> str:
     """Horizontal bars, the first item on top, each with its count."""
     with _drawing():
-        figure, axes = _figure(len(items))
-        labels = [label for label, _ in items][::-1]
+        # Long labels on two lines: one long line widens the drawing, which
+        # the page then shrinks to the phone's width, text and all.
+        labels = [textwrap.fill(label, LABEL_WIDTH) for label, _ in items][::-1]
+        figure, axes = _figure(sum(label.count("\n") + 1 for label in labels))
+        figure.subplots_adjust(left=0.42)  # the labels inside the 360 px, not beside them
         values = [value for _, value in items][::-1]
         drawn = axes.barh(labels, values, color=BAR_COLOR)
         axes.bar_label(drawn, padding=3)

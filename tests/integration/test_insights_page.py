@@ -152,6 +152,11 @@ def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
         "From question to booking: conversations at each step"]
     for width, height, shapes, label in boxes:
         assert 200 < width <= min(viewport["width"], 480) and height > 80 and shapes > 0, label
+    # The charts' words (drawn at 14 units) at 12 px or more once the chart
+    # is scaled to the screen: the funnel's long step names once made it 9 px.
+    text_px = page.eval_on_selector_all(
+        "svg.chart", "cs => cs.map(c => 14 * c.getBoundingClientRect().width / c.viewBox.baseVal.width)")
+    assert min(text_px) >= 12, text_px
     # Each chart's numbers are also a table, as text.
     expect(page.locator('tr[data-topic="ask_cost"]')).to_contain_text("2")
     expect(page.locator('tr[data-step="2"]')).to_contain_text("1")
