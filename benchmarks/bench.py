@@ -215,10 +215,10 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     result: Dict[str, object] = {"config": str(config.relative_to(ROOT))}
     rasa_port, action_port = free_port(), free_port()
     env = env_for(workdir, rasa_port, action_port)
-    model, seconds = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
+    model, trained = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
                                               keep=name == "stock")
-    result["train_seconds"], result["train_cpu_seconds"] = seconds["wall"], seconds["cpu"]
-    log(f"{name}: trained in {seconds['wall']} s ({seconds['cpu']} s of CPU)")
+    result["train_seconds"], result["train_cpu_seconds"] = trained["wall"], trained["cpu"]
+    log(f"{name}: trained in {trained['wall']} s ({trained['cpu']} s of CPU)")
 
     log(f"{name}: held-out NLU evaluation")
     result["nlu"] = {}

@@ -28,7 +28,9 @@ MAX_FALSE_ALARMS = 0.03
 # Last measured on the eleventh gated set (make bench): recall 1.0 (every
 # one of 247 urgent messages caught), false alarms 4.4% (11 of 250), 6 urgent
 # messages given another safety reply (poisonings with symptoms given the
-# emergency reply, which also says to call 911). The target is 1.0, 0.03, 0.
+# emergency reply, which also says to call 911). After the classifier also
+# trained on dev15 (visitors' strong feelings): recall 1.0, 4.0%, 6.
+# The target is 1.0, 0.03, 0.
 GATED_RECALL_FLOOR = 1.0
 GATED_FALSE_ALARM_CEILING = 0.045
 GATED_WRONG_REPLIES = 6
@@ -40,7 +42,7 @@ def report(request):
 
 
 def test_the_gated_set_and_the_development_splits_are_present():
-    assert GATED_SET.exists() and len(SETS) >= 16
+    assert GATED_SET.exists() and len(SETS) >= 17
 
 
 def test_every_urgent_message_is_caught(report):
