@@ -133,6 +133,11 @@ def env_for(workdir: Path, rasa_port: int, action_port: int) -> Dict[str, str]:
         "RASA_CACHE_DIRECTORY": str(workdir / "cache"),
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        # The load comes from one address, many conversations at once: the
+        # per-visitor limits that protect a real deployment would refuse it (empty: none).
+        "RATE_LIMIT_SENDER": "",
+        "RATE_LIMIT_ADDRESS": "",
+        "RATE_LIMIT_NEW_CONVERSATIONS": "",
     }
 
 
