@@ -1,5 +1,5 @@
 # Every target installs what it needs first, so `make run` and `make test`
-# work on a fresh machine. Configuration: bot/defaults.env, overridden by the
+# work on a fresh machine. Configuration: clinic_common/defaults.env, overridden by the
 # untracked local settings file .env (see .env.example), overridden by any
 # environment variable of the same name.
 
@@ -66,10 +66,11 @@ help:
 	@echo "make review          unanswered questions as Rasa NLU YAML with suggested intents (var/review/unanswered.yml; OUT=)"
 
 # --- Install -----------------------------------------------------------------
-# What the servers need; the test and lint targets add requirements-dev.txt.
+# What the servers need (requirements.txt, which includes the action server's
+# own actions/requirements.txt); the test and lint targets add requirements-dev.txt.
 install: $(STAMP)
 
-$(STAMP): requirements.txt constraints.txt requirements-model.txt
+$(STAMP): requirements.txt actions/requirements.txt constraints.txt requirements-model.txt
 	@[ -n "$(PYTHON310)" ] || { echo "Python 3.10 not found: install it (e.g. pyenv install 3.10) or set PYTHON310=/path/to/python3.10"; exit 1; }
 	@echo "Creating $(VENV) with $(PYTHON310)"
 	$(PYTHON310) -m venv $(VENV)
@@ -179,7 +180,7 @@ review: $(STAMP) $(ENCODER)
 	$(LAUNCH) $(PY) -m insights.review $(INSIGHTS_ARGS) $(if $(OUT),--out "$(OUT)")
 
 # --- Test --------------------------------------------------------------------
-# Tests never read the local settings file (.env): bot/env.py.
+# Tests never read the local settings file (.env): clinic_common/settings.py.
 test test-unit test-e2e validate: export CLINIC_SETTINGS_FILE :=
 # Data checks and test stories first (fast, and they name the broken file),
 # then pytest: unit tests of the actions, grounding, the held-out NLU set and

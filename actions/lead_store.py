@@ -22,7 +22,7 @@ Delivery, safe with several action servers and cron at once:
 
 A database that cannot take an item (locked, down, refusing the write) loses
 nothing either: the item is kept as a file in LEADS_SPOOL_DIR
-(bot/lead_spool.py) and every delivery run first moves such files into the
+(clinic_common/lead_spool.py) and every delivery run first moves such files into the
 database. Each carries its file's id (`spool_id`, unique), so a run that dies
 between the insert and the file's deletion never stores it twice.
 
@@ -37,92 +37,23 @@ import json
 import logging
 import sys
 import threading
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import requests
-from sqlalchemy import Column, DateTime, Integer, String, Text, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import declarative_base, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from actions.settings import get_settings
-from bot import lead_spool
-from bot.database import engine_for
+from clinic_common import lead_spool
+from clinic_common.database import engine_for
+from clinic_common.lead_tables import DELIVERED, PARKED, PENDING, SENDING, UNDELIVERED, Alert, Base, Lead
 
 logger = logging.getLogger(__name__)
 
-Base: Any = declarative_base()
-
-PENDING = "pending"
-SENDING = "sending"
-DELIVERED = "delivered"
-PARKED = "parked"
-UNDELIVERED = (PENDING, SENDING, PARKED)
 MAX_ATTEMPTS = 8
 CLAIM_STALE_SECONDS = 120
 MAX_BACKOFF_SECONDS = 3600
-
-
-class _Delivery:
-    """Columns every stored event shares: when it came, and its delivery."""
-
-    id = Column(Integer, primary_key=True)
-    created_at = Column(DateTime, nullable=False, default=dt.datetime.utcnow)
-    sender_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(40), nullable=False)
-    status = Column(String(20), nullable=False, default=PENDING, index=True)
-    attempts = Column(Integer, nullable=False, default=0)
-    last_error = Column(Text)
-    delivered_at = Column(DateTime)
-    claimed_at = Column(DateTime)
-    next_attempt_at = Column(DateTime)
-    # Set on items that waited in the spool: the same file is never imported twice.
-    spool_id = Column(String(32), unique=True, index=True)
-
-    def idempotency_key(self) -> str:
-        """The item's id and the moment it was stored: after a restore from a
-        backup, SQLite hands out ids the clinic may already have seen, never
-        with the same moment."""
-        return f"{type(self).__name__.lower()}-{self.id}-{self.created_at:%Y%m%dT%H%M%S%f}"
-
-
-class Alert(_Delivery, Base):
-    """A patient reported an emergency after a treatment. No message text and
-    no diagnosis: the clinic calls back with the conversation id."""
-
-    __tablename__ = "alerts"
-
-    type = Column(String(40), nullable=False)
-
-    def payload(self) -> Dict[str, object]:
-        return {
-            "type": self.type,
-            "alert_id": self.id,
-            "conversation_id": self.sender_id,
-            "channel": self.channel,
-            "reported_at": self.created_at.replace(microsecond=0).isoformat() + "Z",
-        }
-
-
-class Lead(_Delivery, Base):
-    __tablename__ = "leads"
-
-    name = Column(String(120), nullable=False)
-    contact = Column(String(255), nullable=False)
-    city = Column(String(120), nullable=False)
-    topic = Column(String(80))
-
-    def payload(self) -> Dict[str, object]:
-        return {
-            "type": "lead",
-            "lead_id": self.id,
-            "created_at": self.created_at.isoformat() + "Z",
-            "name": self.name,
-            "contact": self.contact,
-            "preferred_city": self.city,
-            "channel": self.channel,
-            "topic": self.topic,
-        }
-
 
 # One delivery run at a time per process, so that two runs never POST the
 # same pending lead twice.
@@ -353,7 +284,7 @@ def main(argv: List[str]) -> int:
     if argv[1:] != ["retry"]:
         sys.exit("usage: python -m actions.lead_store retry")
     logging.basicConfig(level=logging.INFO)
-    from bot.env import describe
+    from clinic_common.settings import describe
 
     print("\n".join(describe()))
     try:

@@ -12,8 +12,8 @@ from rasa_sdk.types import DomainDict
 from actions import lead_store, tracker_scrub
 from actions.conversation import SMS, WEB, channel_kind, channel_name, latest_topic
 from actions.settings import get_settings
-from bot import sms_number
-from bot.contacts import e164
+from clinic_common import sms_number
+from clinic_common.contacts import e164
 from insights.links import shown_link
 
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ class AskLeadContact(AskLeadSlot):
 
     def options(self, tracker: Tracker) -> List[Dict[str, str]]:
         # A texter's own number is one reply away; the SMS channel sends it
-        # along, sealed, with the pick (bot/sms_number.py).
+        # along, sealed, with the pick (clinic_common/sms_number.py).
         if channel_kind(tracker) == SMS and get_settings().sms_number_key:
             return [sms_number.BUTTON]
         return []

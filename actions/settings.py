@@ -1,4 +1,4 @@
-"""The action server's view of the configuration in bot/defaults.env.
+"""The action server's view of the configuration in clinic_common/defaults.env.
 
 Read on every call rather than cached, so that a changed environment (and the
 tests) take effect without a restart of anything but the process itself.
@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from typing import List
 
-from bot.env import load_defaults
+from clinic_common.settings import load_defaults
 
 load_defaults()
 
@@ -34,7 +34,7 @@ class Settings:
     # Linked from the call-back form's first question.
     privacy_policy_url: str
     # Opens the number a texter picked "use the number I'm texting from"
-    # for (bot/sms_number.py); empty: the option is not offered.
+    # for (clinic_common/sms_number.py); empty: the option is not offered.
     sms_number_key: str
 
 

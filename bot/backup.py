@@ -37,8 +37,15 @@ from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy.engine import make_url
 
-from bot import lead_spool
-from bot.database import PRIVATE_FILE, PRIVATE_FOLDER, prepare_sqlite, private_file, private_folder, sqlite_path
+from clinic_common import lead_spool
+from clinic_common.database import (
+    PRIVATE_FILE,
+    PRIVATE_FOLDER,
+    prepare_sqlite,
+    private_file,
+    private_folder,
+    sqlite_path,
+)
 
 STORES = {"tracker": "TRACKER_DB_URL", "leads": "LEADS_DB_URL"}
 MANIFEST = "manifest.json"
@@ -246,7 +253,7 @@ def restore(folder: Path) -> List[str]:
 
 
 def main(argv: List[str]) -> int:
-    from bot.env import describe, load_defaults
+    from clinic_common.settings import describe, load_defaults
 
     load_defaults()
     command = argv[1] if len(argv) > 1 else ""

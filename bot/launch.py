@@ -1,11 +1,11 @@
-"""Runs a command with bot/defaults.env filled into its environment.
+"""Runs a command with clinic_common/defaults.env filled into its environment.
 
 Usage: python -m bot.launch rasa run ...
 """
 import os
 import sys
 
-from bot.env import load_defaults
+from clinic_common.settings import load_defaults
 
 
 def main() -> None:

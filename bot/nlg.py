@@ -22,7 +22,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.env import load_defaults
+from clinic_common.settings import load_defaults
 
 DISCLAIMER = "utter_disclaimer"
 SEVERAL_TOPICS = "utter_several_topics"

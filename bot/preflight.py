@@ -8,7 +8,6 @@ before they were kept private are made so here (0600, folder 0700).
 
 Usage: python -m bot.preflight
 """
-import ipaddress
 import os
 import socket
 import sys
@@ -17,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.database import connect_args, prepare_sqlite, private_folder
+from clinic_common.database import connect_args, prepare_sqlite, private_folder
+from clinic_common.exposure import action_server_problem
 
 TIMEOUT_SECONDS = 5
 
@@ -46,47 +46,21 @@ def check_redis(host: str, port: int) -> None:
             raise ConnectionError("no PONG")
 
 
-# Public in this repository (bot/defaults.env): anyone could sign Twilio
+# Public in this repository (clinic_common/defaults.env): anyone could sign Twilio
 # webhooks, reverse texters' conversation ids, read the numbers sealed in
 # stored conversations or forge the clinic's alerts.
 DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "SMS_NUMBER_KEY", "CLINIC_WEBHOOK_SECRET")
 
 
 def development_secrets_in_use() -> list:
-    from bot.env import DEFAULTS_FILE, read_env_file
+    from clinic_common.settings import DEFAULTS_FILE, read_env_file
 
     defaults = read_env_file(DEFAULTS_FILE)
     return [name for name in DEVELOPMENT_SECRETS if os.environ.get(name, "") in ("", defaults.get(name))]
 
 
-def is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip()).is_loopback
-    except ValueError:  # a name: it may resolve anywhere
-        return False
-
-
-def action_server_problem(host: str) -> str:
-    """What is wrong with an action server about to listen on `host`: in
-    production, reachable from other machines without ACTION_SERVER_TOKEN,
-    anyone there could post a made-up conversation and have a lead sent to
-    the clinic. Empty when nothing is."""
-    if os.environ.get("CLINIC_ENV", "development") != "production" or is_loopback(host):
-        return ""
-    if os.environ.get("ACTION_SERVER_TOKEN", ""):
-        return ""
-    return (
-        f"Production with the action server listening on {host} and no ACTION_SERVER_TOKEN: "
-        "anyone who reaches it could post a made-up conversation and send a lead to the clinic.\n"
-        "  Set ACTION_SERVER_TOKEN to a random value (e.g. `openssl rand -hex 32`) for the Rasa "
-        "servers and the action server alike, or set ACTION_HOST=127.0.0.1."
-    )
-
-
 def main() -> int:
-    from bot.env import describe
+    from clinic_common.settings import describe
 
     print("\n".join(describe()))
     problems = []
@@ -101,13 +75,13 @@ def main() -> int:
         if public:
             problems.append(
                 f"Production with development secrets: {', '.join(public)} still "
-                "have the public values from bot/defaults.env (or are empty).\n"
+                "have the public values from clinic_common/defaults.env (or are empty).\n"
                 "  Set each to a random value in .env (e.g. `openssl rand -hex 32`); "
                 "TWILIO_AUTH_TOKEN comes from the Twilio console."
             )
     # The action server's own checks, where this `make run` starts it; one
     # started alone (`make actions`) checks its host itself
-    # (bot/action_server.py). A Rasa server alone never opens the lead
+    # (rasa_sdk_plugins/action_server.py). A Rasa server alone never opens the lead
     # database or the spool.
     starts_actions = os.environ.get("RUN_ACTION_SERVER") == "true"
     if starts_actions:
@@ -124,7 +98,7 @@ def main() -> int:
             problems.append(
                 f"Cannot reach the {what} database {safe}: {error.__class__.__name__}: "
                 f"{str(error).strip().splitlines()[0] if str(error).strip() else ''}\n"
-                f"  Fix {variable} (environment, .env or bot/defaults.env), or start the database."
+                f"  Fix {variable} (environment, .env or clinic_common/defaults.env), or start the database."
             )
     if starts_actions:
         try:

@@ -34,9 +34,9 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, Type
 from sqlalchemy import bindparam, create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
-from bot import lead_spool
-from bot.contacts import e164
-from bot.database import sqlite_path
+from clinic_common import lead_spool
+from clinic_common.contacts import e164
+from clinic_common.database import sqlite_path
 
 # The SMS channel's tables (bot/channels/sms_store.py), named here rather
 # than imported: that module loads nothing heavy, but its engine would create
@@ -350,7 +350,7 @@ def _report(who: str, found: Found, counts: Dict[str, int], verb: str) -> None:
 
 
 def main(argv: List[str]) -> int:
-    from bot.env import describe, load_defaults
+    from clinic_common.settings import describe, load_defaults
 
     load_defaults()
     print("\n".join(describe()))

@@ -17,7 +17,7 @@ are put back in front after Rasa's.
 they can type at, and Ctrl-C or Ctrl-D that end the shell cleanly.
 
 Two more things happen before Rasa starts:
-- log records pass bot/log_privacy.py, which keeps visitors' personal data
+- log records pass clinic_common/log_privacy.py, which keeps visitors' personal data
   out of INFO, WARNING and ERROR lines;
 - `run` opens the HTTP API when RASA_API_TOKEN is set, adding
   `--enable-api --auth-token` here, inside the process: on the command line
@@ -36,7 +36,7 @@ import aiogram.utils.deprecated  # noqa: F401  (its 'always' filter goes in firs
 import rasa.utils.common
 from rasa.__main__ import main
 
-from bot import log_privacy
+from clinic_common import log_privacy
 
 # isort: on
 

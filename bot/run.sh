@@ -7,12 +7,12 @@
 # too and this exits non-zero, so a supervisor can restart it whole rather
 # than leave it half-working.
 # Run through `make run`, which installs, trains and fills the environment
-# from bot/defaults.env first.
+# from clinic_common/defaults.env first.
 set -euo pipefail
 
 VENV=${VENV:-.venv}
 MODEL=${MODEL:-models/assistant.tar.gz}
-# The data folder is the service user's alone (bot/database.py keeps it so).
+# The data folder is the service user's alone (clinic_common/database.py keeps it so).
 mkdir -p -m 700 var
 
 # Fail fast, with what to fix, if the conversation store or Redis is down.

@@ -38,7 +38,7 @@ from rasa.core.tracker_store import (
 from rasa.shared.core.domain import Domain
 from sqlalchemy.pool import QueuePool
 
-from bot.database import CONNECT_TIMEOUT_SECONDS, prepare_sqlite
+from clinic_common.database import CONNECT_TIMEOUT_SECONDS, prepare_sqlite
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Dict
 from urllib.parse import urlsplit
 
-from bot import log_privacy
-from bot.env import load_defaults
 from bot.privacy import forget
+from clinic_common import log_privacy
+from clinic_common.settings import load_defaults
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List
 
-from bot.database import PRIVATE_FILE, private_folder
+from clinic_common.database import PRIVATE_FILE, private_folder
 
 KINDS = ("lead", "alert")
 

@@ -9,7 +9,7 @@ precedence:
    it), where production values and secrets go; `.env.example` documents it.
    CLINIC_SETTINGS_FILE names another file; set to empty, none is read (the
    tests do this, so a production `.env` never sends them to the clinic);
-3. the tracked defaults, bot/defaults.env.
+3. the tracked defaults, clinic_common/defaults.env.
 Every entry point (servers, shell, cron commands) loads them alike.
 """
 import os

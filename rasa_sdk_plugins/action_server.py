@@ -8,11 +8,11 @@ puts the working directory on the import path):
   logged with the caller's address. Without it a hand-made conversation
   POSTed to /webhook could store a lead and have it sent to the clinic;
 - in production, listening beyond this machine without that secret, the
-  action server refuses to start (bot/preflight.py says why);
+  action server refuses to start (clinic_common/exposure.py says why);
 - a failing action answers 500 with the action's name and the error's
   kind. rasa-sdk's own answer echoes the whole request (every message, the
   name and phone of the call-back form), which Rasa then logs;
-- log records pass bot/log_privacy.py, as in the Rasa server.
+- log records pass clinic_common/log_privacy.py, as in the Rasa server.
 """
 import hmac
 import logging
@@ -25,9 +25,10 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import log_privacy
-from bot.channels.client_address import of_request
-from bot.env import load_defaults
+from clinic_common import log_privacy
+from clinic_common.client_address import of_request
+from clinic_common.exposure import action_server_problem
+from clinic_common.settings import load_defaults
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,6 @@ async def action_failed(request: Request, error: Exception) -> HTTPResponse:
 def attach_sanic_app_extensions(app: Sanic) -> None:
     load_defaults()
     log_privacy.install()
-    from bot.preflight import action_server_problem
-
     problem = action_server_problem(os.environ.get("SANIC_HOST", "0.0.0.0"))  # rasa-sdk's default
     if problem:
         raise SystemExit(f"ERROR: {problem}")

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 import requests
 from twilio.request_validator import RequestValidator
 
-DEV_AUTH_TOKEN = "dev-auth-token-not-secret"  # bot/defaults.env
+DEV_AUTH_TOKEN = "dev-auth-token-not-secret"  # clinic_common/defaults.env
 
 
 class TwilioSender:
@@ -63,11 +63,11 @@ def replies(response: requests.Response) -> List[str]:
 
 def texter_id(phone: str, env: Dict[str, str]) -> str:
     """The conversation id the SMS channel gives a phone number, with the
-    key the servers use (their environment, else bot/defaults.env)."""
+    key the servers use (their environment, else clinic_common/defaults.env)."""
     from pathlib import Path
 
     from bot.channels.twilio_sms import sender_id_for
-    from bot.env import read_env_file
+    from clinic_common.settings import read_env_file
 
     key = env.get("SMS_SENDER_HASH_KEY") or read_env_file(
         Path(__file__).resolve().parents[1] / "bot" / "defaults.env"

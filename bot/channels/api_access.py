@@ -3,7 +3,7 @@
 Rasa 3.6 answers a missing or wrong token with 401 (403 for a JWT without
 the scope) and logs nothing, so a script guessing tokens goes unseen. This
 adds one WARNING line per refusal: method, path and the client's address
-(bot/channels/client_address.py), never the query, where the token travels.
+(clinic_common/client_address.py), never the query, where the token travels.
 
 An input channel (credentials.yml) only because that is how a project adds
 to Rasa's web server; it takes no messages. Refusals by the channels under
@@ -17,7 +17,7 @@ from sanic import Blueprint, Sanic
 from sanic.request import Request
 from sanic.response import BaseHTTPResponse
 
-from bot.channels import client_address
+from clinic_common import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """How fast a sender or an address may talk to the assistant.
 
 Three limits, each a list of windows such as "20/minute 200/hour"
-(bot/defaults.env; empty turns one off):
+(clinic_common/defaults.env; empty turns one off):
 - RATE_LIMIT_SENDER: messages in one conversation (a widget session, a REST
   sender, a texter);
 - RATE_LIMIT_ADDRESS: messages from one client address, all its

@@ -19,7 +19,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import client_address, rate_limit
+from bot.channels import rate_limit
 from bot.channels.guard import (
     MAX_BODY_BYTES,
     MAX_SENDER_CHARS,
@@ -30,6 +30,7 @@ from bot.channels.guard import (
     slow_down,
     taken_by_sms,
 )
+from clinic_common import client_address
 
 
 class BadRequest(Exception):

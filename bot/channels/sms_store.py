@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
 
-from bot.database import engine_for
+from clinic_common.database import engine_for
 
 Base: Any = declarative_base()
 

@@ -26,7 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels import client_address, rate_limit
+from bot.channels import rate_limit
 from bot.channels.guard import (
     MAX_SENDER_CHARS,
     apology,
@@ -36,6 +36,7 @@ from bot.channels.guard import (
     slow_down,
     taken_by_sms,
 )
+from clinic_common import client_address
 
 logger = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ What the stock connector lacks, and this one does:
   "①" picks one; a number out of range gets "reply 1 or 2" (beside a single
   option, which always stands beside a typed answer, it is that answer);
 - "Use the number I'm texting from", offered by the call-back form, sends
-  the texter's number along with the pick, sealed (bot/sms_number.py), so
+  the texter's number along with the pick, sealed (clinic_common/sms_number.py), so
   the action server can store it while the conversation never holds it;
 - texts are plain, at most 320 characters where possible, split at sentences;
 - carrier keywords as Twilio matches them (bot/channels/sms_keywords.py):
@@ -54,7 +54,6 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import sms_number
 from bot.channels import rate_limit, sms_format, sms_keywords, sms_store
 from bot.channels.guard import (
     apology,
@@ -65,8 +64,9 @@ from bot.channels.guard import (
     prepare_text,
     slow_down,
 )
-from bot.contacts import e164
 from bot.safety.screen import screen
+from clinic_common import sms_number
+from clinic_common.contacts import e164
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class TwilioSMSInput(InputChannel):
         # Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed
         # (the reverse proxy in front); anyone else could forge them.
         self.trusted_proxies = set(trusted_proxies or [])
-        # Seals the texter's number for the action server (bot/sms_number.py).
+        # Seals the texter's number for the action server (clinic_common/sms_number.py).
         self.number_key = number_key
 
     def signed_url(self, request: Request) -> str:

@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 from sqlalchemy import create_engine
 
-from actions.lead_store import Base
+from clinic_common.lead_tables import Base
 from tests.servers import Assistant
 
 NAME = "Zelda Quartermaine"

@@ -19,7 +19,7 @@ from tests.servers import ROOT, free_port
 @contextmanager
 def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    # No ACTION_SERVER_URL: it follows ACTION_PORT (bot/env.py).
+    # No ACTION_SERVER_URL: it follows ACTION_PORT (clinic_common/settings.py).
     env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}
     env.update({
         **{k: str(v) for k, v in ports.items()},

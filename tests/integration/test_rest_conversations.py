@@ -168,8 +168,8 @@ def test_off_sms_the_contact_question_offers_no_number_and_asks_for_one(assistan
 def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, sender):
     """A REST client cannot make the form store a number it was not texted from:
     a sealed number opens only in its own conversation, with the servers' key."""
-    from bot import sms_number
-    from bot.env import DEFAULTS_FILE, read_env_file
+    from clinic_common import sms_number
+    from clinic_common.settings import DEFAULTS_FILE, read_env_file
 
     key = read_env_file(DEFAULTS_FILE)["SMS_NUMBER_KEY"]
     to_the_contact_question(assistant, sender)

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import lead_store
 from actions.leads import ActionSubmitLead
 from actions.safety import ActionAlertClinic
-from bot import lead_spool
+from clinic_common import lead_spool
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.trackers import tracker_before_action
 from tests.unit.test_leads import _emergency_after_treatment_tracker, background_runs_done

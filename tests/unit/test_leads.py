@@ -17,7 +17,8 @@ from actions.leads import (
     clean_contact,
     clean_name,
 )
-from bot import sms_number
+from clinic_common import sms_number
+from clinic_common.lead_tables import Lead
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.trackers import tracker_before_action
 
@@ -315,7 +316,7 @@ def test_a_lead_that_reuses_a_deleted_leads_id_gets_a_key_of_its_own(monkeypatch
         first = _lead("first@example.com")
         lead_store.deliver_pending()
         with lead_store.session() as db:
-            db.query(lead_store.Lead).delete()
+            db.query(Lead).delete()
             db.commit()
         second = _lead("second@example.com")
         lead_store.deliver_pending()

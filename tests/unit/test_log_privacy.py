@@ -1,4 +1,4 @@
-"""bot/log_privacy.py on real logging handlers: what reaches INFO and above,
+"""clinic_common/log_privacy.py on real logging handlers: what reaches INFO and above,
 and what only debug logging, switched on by hand, shows."""
 import io
 import logging
@@ -6,7 +6,7 @@ import logging
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import log_privacy
+from clinic_common import log_privacy
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@ servers' side is in tests/integration/test_rate_limits.py; here the clock is
 moved by hand, to see a window pass without waiting an hour for it."""
 import pytest
 
-from bot.channels.client_address import client_address
 from bot.channels.guard import slow_down
 from bot.channels.rate_limit import Limiter, parse_windows
+from clinic_common.client_address import client_address
 
 
 class Clock:

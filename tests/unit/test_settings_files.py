@@ -1,5 +1,5 @@
 """Where settings come from: the environment, then the local settings file
-(.env, untracked), then bot/defaults.env; cron commands say which they use."""
+(.env, untracked), then clinic_common/defaults.env; cron commands say which they use."""
 import os
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import env
+from clinic_common import settings as env
 
 ROOT = Path(__file__).resolve().parents[2]
 

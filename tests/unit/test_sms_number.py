@@ -1,5 +1,5 @@
-"""The texter's number, sealed for the action server (bot/sms_number.py)."""
-from bot import sms_number
+"""The texter's number, sealed for the action server (clinic_common/sms_number.py)."""
+from clinic_common import sms_number
 
 KEY = "a-key-for-tests"
 CONVERSATION = "sms-0123456789abcdef0123456789abcdef"
