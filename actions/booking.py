@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import WEB, channel_kind, channel_name, latest_topic
 from actions.disclaimer import disclaim_if_first
-from actions.settings import get_settings
+from clinic_common.settings import get_settings
 from insights.links import shown_link
 
 CALL_BACK_BUTTONS = [

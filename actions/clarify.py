@@ -26,7 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_topic
 from actions.disclaimer import disclaim_if_first
-from actions.settings import get_settings
+from clinic_common.settings import get_settings
 
 TITLES_FILE = Path(__file__).with_name("topic_titles.yml")
 SOMETHING_ELSE = {"title": "Something else", "payload": "/out_of_scope"}

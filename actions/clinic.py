@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.disclaimer import disclaim_if_first
-from actions.settings import Settings, get_settings
+from clinic_common.settings import Settings, get_settings
 
 
 def clinic_fact(intent: str, settings: Settings) -> Optional[str]:

@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import LOCATIONS_ANSWER
 from actions.disclaimer import disclaim_if_first
-from actions.settings import get_settings
+from clinic_common.settings import get_settings
 
 
 def _matches(place: str, location: str) -> bool:

@@ -44,10 +44,10 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from actions.settings import get_settings
 from clinic_common import lead_spool
 from clinic_common.database import engine_for
 from clinic_common.lead_tables import DELIVERED, PARKED, PENDING, SENDING, UNDELIVERED, Alert, Base, Lead
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -46,7 +46,9 @@ from clinic_common.database import (
     private_folder,
     sqlite_path,
 )
+from clinic_common.settings import describe, get_settings
 
+# Each store, and the setting that says where it is.
 STORES = {"tracker": "TRACKER_DB_URL", "leads": "LEADS_DB_URL"}
 MANIFEST = "manifest.json"
 SPOOL = "lead-spool"
@@ -68,12 +70,17 @@ class Backup:
         return self.created_at + dt.timedelta(days=keep_days())
 
 
+def _url(store: str) -> str:
+    settings = get_settings()
+    return settings.tracker_db_url if store == "tracker" else settings.leads_db_url
+
+
 def backup_dir() -> Path:
-    return Path(os.environ["BACKUP_DIR"])
+    return get_settings().backup_dir
 
 
 def keep_days() -> float:
-    return float(os.environ["BACKUP_KEEP_DAYS"])
+    return get_settings().backup_keep_days
 
 
 def read(folder: Path) -> Backup:
@@ -147,7 +154,7 @@ def _copy_sqlite(source: Path, target: Path, self_contained: bool) -> None:
 
 
 def _backup_store(name: str, folder: Path) -> Dict[str, Optional[str]]:
-    url = os.environ[STORES[name]]
+    url = _url(name)
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
@@ -196,8 +203,9 @@ def running_servers() -> List[str]:
     """This machine's servers that still answer: a restore under them would
     be overwritten by what they hold in memory, or break their connections."""
     answering = []
-    for what, port, path in (("the Rasa server", os.environ["RASA_PORT"], "/webhooks/health/live"),
-                             ("the action server", os.environ["ACTION_PORT"], "/health")):
+    settings = get_settings()
+    for what, port, path in (("the Rasa server", settings.rasa_port, "/webhooks/health/live"),
+                             ("the action server", settings.action_port, "/health")):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).close()
         except urllib.error.HTTPError:
@@ -211,7 +219,7 @@ def running_servers() -> List[str]:
 def _restore_store(name: str, backup: Backup) -> str:
     entry = backup.stores.get(name) or {"file": None}
     variable = STORES[name]
-    url = os.environ[variable]
+    url = _url(name)
     stored = entry.get("file")
     if not stored:
         return f"{name}: none in this backup; left as it is"
@@ -253,9 +261,6 @@ def restore(folder: Path) -> List[str]:
 
 
 def main(argv: List[str]) -> int:
-    from clinic_common.settings import describe, load_defaults
-
-    load_defaults()
     command = argv[1] if len(argv) > 1 else ""
     try:
         if command == "create" and len(argv) == 2:

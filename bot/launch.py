@@ -5,13 +5,13 @@ Usage: python -m bot.launch rasa run ...
 import os
 import sys
 
-from clinic_common.settings import load_defaults
+from clinic_common.settings import fill_environment
 
 
 def main() -> None:
     if len(sys.argv) < 2:
         sys.exit("usage: python -m bot.launch COMMAND [ARGS...]")
-    load_defaults()
+    fill_environment()
     os.execvp(sys.argv[1], sys.argv[1:])
 
 

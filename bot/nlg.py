@@ -13,7 +13,6 @@ its answer (even an urgent one). Here it needs nothing but the Rasa server,
 and a safety reply always stands alone.
 Configured in endpoints.yml (nlg: type: bot.nlg.ClinicResponses).
 """
-import os
 from typing import Any, Dict, Optional, Text, cast
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -22,7 +21,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from clinic_common.settings import load_defaults
+from clinic_common.settings import get_settings
 
 DISCLAIMER = "utter_disclaimer"
 SEVERAL_TOPICS = "utter_several_topics"
@@ -81,11 +80,11 @@ def understood(tracker: DialogueStateTracker) -> Optional[str]:
 
 
 def clinic_values() -> Dict[str, str]:
-    load_defaults()
+    settings = get_settings()
     return {
-        "clinic_phone": os.environ.get("CLINIC_PHONE", ""),
-        "clinic_name": os.environ.get("CLINIC_NAME", ""),
-        "clinic_email": os.environ.get("CLINIC_EMAIL", ""),
+        "clinic_phone": settings.clinic_phone,
+        "clinic_name": settings.clinic_name,
+        "clinic_email": settings.clinic_email,
     }
 
 

@@ -12,12 +12,14 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import List
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from clinic_common.database import connect_args, prepare_sqlite, private_folder
 from clinic_common.exposure import action_server_problem
+from clinic_common.settings import Settings, defaults, describe, get_settings
 
 TIMEOUT_SECONDS = 5
 
@@ -52,26 +54,25 @@ def check_redis(host: str, port: int) -> None:
 DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "SMS_NUMBER_KEY", "CLINIC_WEBHOOK_SECRET")
 
 
-def development_secrets_in_use() -> list:
-    from clinic_common.settings import DEFAULTS_FILE, read_env_file
-
-    defaults = read_env_file(DEFAULTS_FILE)
-    return [name for name in DEVELOPMENT_SECRETS if os.environ.get(name, "") in ("", defaults.get(name))]
+def development_secrets_in_use(settings: Settings) -> List[str]:
+    public = defaults()
+    given = {"TWILIO_AUTH_TOKEN": settings.twilio_auth_token, "SMS_SENDER_HASH_KEY": settings.sms_sender_hash_key,
+             "SMS_NUMBER_KEY": settings.sms_number_key, "CLINIC_WEBHOOK_SECRET": settings.webhook_secret}
+    return [name for name in DEVELOPMENT_SECRETS if given[name] in ("", public.get(name))]
 
 
 def main() -> int:
-    from clinic_common.settings import describe
-
     print("\n".join(describe()))
+    settings = get_settings()
     problems = []
-    mode = os.environ.get("CLINIC_ENV", "development")
+    mode = settings.clinic_env
     if mode not in ("development", "production"):
         problems.append(f"CLINIC_ENV={mode}: use development or production.")
-    for switch in ("RUN_ACTION_SERVER", "RUN_DEMO_PAGE"):
-        if os.environ.get(switch) not in ("true", "false"):
-            problems.append(f"{switch}={os.environ.get(switch, '')}: use true or false.")
+    for switch, value in (("RUN_ACTION_SERVER", settings.run_action_server), ("RUN_DEMO_PAGE", settings.run_demo_page)):
+        if value not in ("true", "false"):
+            problems.append(f"{switch}={value}: use true or false.")
     if mode == "production":
-        public = development_secrets_in_use()
+        public = development_secrets_in_use(settings)
         if public:
             problems.append(
                 f"Production with development secrets: {', '.join(public)} still "
@@ -83,14 +84,15 @@ def main() -> int:
     # started alone (`make actions`) checks its host itself
     # (rasa_sdk_plugins/action_server.py). A Rasa server alone never opens the lead
     # database or the spool.
-    starts_actions = os.environ.get("RUN_ACTION_SERVER") == "true"
+    starts_actions = settings.run_action_server == "true"
     if starts_actions:
-        exposed = action_server_problem(os.environ.get("ACTION_HOST", "127.0.0.1"))
+        exposed = action_server_problem(settings.action_host, settings)
         if exposed:
             problems.append(exposed)
-    databases = [("conversation", "TRACKER_DB_URL")] + ([("lead", "LEADS_DB_URL")] if starts_actions else [])
-    for what, variable in databases:
-        url = os.environ[variable]
+    databases = [("conversation", "TRACKER_DB_URL", settings.tracker_db_url)]
+    if starts_actions:
+        databases.append(("lead", "LEADS_DB_URL", settings.leads_db_url))
+    for what, variable, url in databases:
         try:
             check_database(url)
         except Exception as error:  # any driver error means the same to the user
@@ -102,14 +104,14 @@ def main() -> int:
             )
     if starts_actions:
         try:
-            check_spool(Path(os.environ["LEADS_SPOOL_DIR"]))
+            check_spool(settings.leads_spool_dir)
         except OSError as error:
             problems.append(
                 f"Cannot use the lead spool folder: {error}\n"
                 "  Fix LEADS_SPOOL_DIR: a folder the service user can write to."
             )
-    if os.environ.get("LOCK_STORE_TYPE") == "redis":
-        host, port = os.environ["REDIS_HOST"], int(os.environ["REDIS_PORT"])
+    if settings.lock_store_type == "redis":
+        host, port = settings.redis_host, settings.redis_port
         try:
             check_redis(host, port)
         except OSError as error:

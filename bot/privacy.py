@@ -23,7 +23,6 @@ Usage:
 """
 import datetime as dt
 import json
-import os
 import re
 import sys
 import time
@@ -37,6 +36,7 @@ from sqlalchemy.engine import Engine
 from clinic_common import lead_spool
 from clinic_common.contacts import e164
 from clinic_common.database import sqlite_path
+from clinic_common.settings import describe, get_settings
 
 # The SMS channel's tables (bot/channels/sms_store.py), named here rather
 # than imported: that module loads nothing heavy, but its engine would create
@@ -88,18 +88,15 @@ def _sender_ids(who: str) -> Set[str]:
         # Imported here: it loads Rasa, which the page server (End chat) need not.
         from bot.channels.twilio_sms import sender_id_for
 
-        ids.add(sender_id_for(e164(who), _sender_hash_key()))
+        ids.add(sender_id_for(e164(who), get_settings().sms_sender_hash_key))
     return ids
-
-
-def _sender_hash_key() -> str:
-    return os.environ.get("SMS_SENDER_HASH_KEY") or os.environ["TWILIO_AUTH_TOKEN"]
 
 
 def _engine(variable: str) -> Optional[Engine]:
     """The database, or None while a SQLite one has not been made yet (looking
     into it must not create it)."""
-    url = os.environ[variable]
+    settings = get_settings()
+    url = settings.tracker_db_url if variable == "TRACKER_DB_URL" else settings.leads_db_url
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return None
@@ -172,7 +169,7 @@ class NotAPerson(ValueError):
 
 def find(who: str) -> Found:
     who = who.strip()
-    clinic_phone, clinic_email = os.environ.get("CLINIC_PHONE", ""), os.environ.get("CLINIC_EMAIL", "")
+    clinic_phone, clinic_email = get_settings().clinic_phone, get_settings().clinic_email
     if (looks_like_phone(who) and clinic_phone and e164(who) == e164(clinic_phone)) or \
             (clinic_email and who.lower() == clinic_email.strip().lower()):
         raise NotAPerson("that is the clinic's own phone or email: it is in every conversation")
@@ -318,7 +315,7 @@ def purge(days: float) -> Dict[str, int]:
     # While a webhook is set, the clinic has not seen an undelivered lead or
     # alert yet: it is kept, however old. Without one, the lead database is
     # the clinic's record and ages out like the rest.
-    only_delivered = " AND status = 'delivered'" if os.environ.get("CLINIC_WEBHOOK_URL", "").strip() else ""
+    only_delivered = " AND status = 'delivered'" if get_settings().webhook_url else ""
     engine = _engine("LEADS_DB_URL")
     for table in removed:
         if _has_table(engine, table):
@@ -350,11 +347,8 @@ def _report(who: str, found: Found, counts: Dict[str, int], verb: str) -> None:
 
 
 def main(argv: List[str]) -> int:
-    from clinic_common.settings import describe, load_defaults
-
-    load_defaults()
     print("\n".join(describe()))
-    urls = [os.environ["TRACKER_DB_URL"], os.environ["LEADS_DB_URL"]]
+    urls = [get_settings().tracker_db_url, get_settings().leads_db_url]
     missing = [url for url in urls if (path := sqlite_path(url)) is not None and not path.exists()]
     if len(missing) == 2:
         # A fresh install, or settings pointing elsewhere: say so, never crash.
@@ -372,7 +366,7 @@ def main(argv: List[str]) -> int:
             _report(argv[2], found, remove(found), "forgotten")
         return 0
     if command == "purge" and len(argv) in (2, 3):
-        days = float(argv[2]) if len(argv) == 3 else float(os.environ["RETENTION_DAYS"])
+        days = float(argv[2]) if len(argv) == 3 else get_settings().retention_days
         print(f"purged data older than {days:g} days: {purge(days)}")
         return 0
     print(__doc__, file=sys.stderr)

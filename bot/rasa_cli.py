@@ -25,7 +25,6 @@ Two more things happen before Rasa starts:
   machine. A token given on the command line is refused for that reason,
   and so is `--enable-api` without a token (an open API).
 """
-import os
 import sys
 import warnings
 
@@ -37,6 +36,7 @@ import rasa.utils.common
 from rasa.__main__ import main
 
 from clinic_common import log_privacy
+from clinic_common.settings import get_settings
 
 # isort: on
 
@@ -65,7 +65,7 @@ def api_arguments(argv: list) -> list:
     if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
         sys.exit("--auth-token on the command line shows in `ps` to every user of this machine: "
                  "set RASA_API_TOKEN instead.")
-    token = os.environ.get("RASA_API_TOKEN", "")
+    token = get_settings().rasa_api_token
     if not token:
         if "--enable-api" in argv:
             sys.exit("--enable-api without a token would open the conversations to anyone: "

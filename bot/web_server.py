@@ -19,7 +19,6 @@ import json
 import logging
 import math
 import mimetypes
-import os
 import re
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +28,7 @@ from urllib.parse import urlsplit
 
 from bot.privacy import forget
 from clinic_common import log_privacy
-from clinic_common.settings import load_defaults
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +91,8 @@ def contrast_ratio(one: str, other: str) -> float:
 def widget_colours() -> Dict[str, str]:
     """WIDGET_COLOR and WIDGET_TEXT_COLOR, checked: hex colours only, and
     text on the colour at WCAG AA (4.5:1) or the page server refuses to start."""
-    colours = {"color": os.environ["WIDGET_COLOR"].strip(), "textColor": os.environ["WIDGET_TEXT_COLOR"].strip()}
+    settings = get_settings()
+    colours = {"color": settings.widget_color, "textColor": settings.widget_text_color}
     for name, value in zip(("WIDGET_COLOR", "WIDGET_TEXT_COLOR"), colours.values(), strict=True):
         if not _HEX_COLOUR.fullmatch(value):
             raise ValueError(f"{name}={value!r}: write it as a hex colour, e.g. #234e52")
@@ -106,7 +106,7 @@ def widget_colours() -> Dict[str, str]:
 
 
 def widget_keep_hours() -> float:
-    value = os.environ["WIDGET_KEEP_HOURS"].strip()
+    value = get_settings().widget_keep_hours
     try:
         hours = float(value)
     except ValueError:
@@ -117,10 +117,11 @@ def widget_keep_hours() -> float:
 
 
 def render_page() -> bytes:
+    clinic = get_settings()
     settings = {
-        "socketUrl": os.environ["RASA_PUBLIC_URL"],
-        "title": os.environ["CLINIC_NAME"],
-        "phone": os.environ["CLINIC_PHONE"],
+        "socketUrl": clinic.rasa_public_url,
+        "title": clinic.clinic_name,
+        "phone": clinic.clinic_phone,
         "keepHours": widget_keep_hours(),
         "endChatUrl": "/end-chat",
         **widget_colours(),
@@ -129,12 +130,12 @@ def render_page() -> bytes:
     settings_json = json.dumps(settings).replace("</", "<\\/")
     page = (WEB / "index.html").read_text(encoding="utf-8")
     page = page.replace("{{WEBCHAT_SETTINGS}}", settings_json)
-    page = page.replace("{{CLINIC_NAME}}", os.environ["CLINIC_NAME"].replace("<", "&lt;"))
+    page = page.replace("{{CLINIC_NAME}}", clinic.clinic_name.replace("<", "&lt;"))
     return page.encode("utf-8")
 
 
 def content_security_policy() -> str:
-    rasa = os.environ["RASA_PUBLIC_URL"].rstrip("/")
+    rasa = get_settings().rasa_public_url.rstrip("/")
     ws = rasa.replace("http://", "ws://").replace("https://", "wss://")
     return (
         "default-src 'self'; "
@@ -181,7 +182,7 @@ class PageHandler(BaseHTTPRequestHandler):
     def _end_chat(self):
         """Deletes the widget's conversation: 200 with what went, else why not."""
         origin = self.headers.get("Origin")
-        if origin and origin not in os.environ["WEB_ORIGINS"].replace(",", " ").split():
+        if origin and origin not in get_settings().web_origins:
             return HTTPStatus.FORBIDDEN, {"error": "origin not allowed"}
         if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
             return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "send JSON"}
@@ -220,7 +221,6 @@ class PageHandler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    load_defaults()
     log_privacy.install()
     if not WEBCHAT_JS.is_file():
         raise SystemExit("rasa-webchat is not installed: run `make web`")
@@ -230,8 +230,9 @@ def main() -> None:
         widget_keep_hours()
     except ValueError as error:
         raise SystemExit(str(error)) from error
-    port = int(os.environ["WEB_PORT"])
-    server = PageServer((os.environ["WEB_HOST"], port), webchat_js.encode("utf-8"))
+    settings = get_settings()
+    port = settings.web_port
+    server = PageServer((settings.web_host, port), webchat_js.encode("utf-8"))
     print(f"Clinic page with chat widget: http://localhost:{port}", flush=True)
     server.serve_forever()
 

@@ -7,8 +7,9 @@ it), and read from the right, past the trusted proxies only: what a client
 wrote into it before the proxy added its peer is never taken.
 """
 import logging
-import os
-from typing import Iterable, Set
+from typing import AbstractSet, Iterable, Set
+
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -17,11 +18,7 @@ _warned: Set[str] = set()
 _MAX_WARNED = 100
 
 
-def trusted_proxies() -> Set[str]:
-    return set(os.environ.get("TRUSTED_PROXIES", "").split())
-
-
-def client_address(peer: str, forwarded_for: Iterable[str], trusted: Set[str]) -> str:
+def client_address(peer: str, forwarded_for: Iterable[str], trusted: AbstractSet[str]) -> str:
     """The client's address, given the peer and the X-Forwarded-For headers."""
     hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
     if not hops:
@@ -44,4 +41,4 @@ def client_address(peer: str, forwarded_for: Iterable[str], trusted: Set[str]) -
 
 def of_request(request) -> str:  # a sanic.request.Request
     peer = request.conn_info.client_ip if request.conn_info else ""
-    return client_address(peer, request.headers.getall("X-Forwarded-For", []), trusted_proxies())
+    return client_address(peer, request.headers.getall("X-Forwarded-For", []), get_settings().trusted_proxies)

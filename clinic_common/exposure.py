@@ -5,7 +5,8 @@ and by `make run`'s preflight before it starts one (bot/ops/preflight.py), so
 both refuse the same thing with the same words.
 """
 import ipaddress
-import os
+
+from clinic_common.settings import Settings
 
 
 def is_loopback(host: str) -> bool:
@@ -17,14 +18,14 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def action_server_problem(host: str) -> str:
+def action_server_problem(host: str, settings: Settings) -> str:
     """What is wrong with an action server about to listen on `host`: in
     production, reachable from other machines without ACTION_SERVER_TOKEN,
     anyone there could post a made-up conversation and have a lead sent to
     the clinic. Empty when nothing is."""
-    if os.environ.get("CLINIC_ENV", "development") != "production" or is_loopback(host):
+    if not settings.production or is_loopback(host):
         return ""
-    if os.environ.get("ACTION_SERVER_TOKEN", ""):
+    if settings.action_server_token:
         return ""
     return (
         f"Production with the action server listening on {host} and no ACTION_SERVER_TOKEN: "

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from clinic_common.database import PRIVATE_FILE, private_folder
+from clinic_common.settings import get_settings
 
 KINDS = ("lead", "alert")
 
 
 def folder() -> Path:
-    return Path(os.environ["LEADS_SPOOL_DIR"])
+    return get_settings().leads_spool_dir
 
 
 def keep(kind: str, fields: Dict[str, Any]) -> Path:

@@ -28,7 +28,7 @@ from sanic.response import HTTPResponse
 from clinic_common import log_privacy
 from clinic_common.client_address import of_request
 from clinic_common.exposure import action_server_problem
-from clinic_common.settings import load_defaults
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +70,14 @@ async def action_failed(request: Request, error: Exception) -> HTTPResponse:
 
 @hookimpl
 def attach_sanic_app_extensions(app: Sanic) -> None:
-    load_defaults()
+    settings = get_settings()
     log_privacy.install()
-    problem = action_server_problem(os.environ.get("SANIC_HOST", "0.0.0.0"))  # rasa-sdk's default
+    # Where rasa-sdk will listen: Sanic's own setting, 0.0.0.0 unless set
+    # (make run and make actions set it from ACTION_HOST).
+    problem = action_server_problem(os.environ.get("SANIC_HOST", "0.0.0.0"), settings)
     if problem:
         raise SystemExit(f"ERROR: {problem}")
-    token = os.environ.get("ACTION_SERVER_TOKEN", "")
+    token = settings.action_server_token
 
     @app.middleware("request")
     async def check_token(request: Request) -> Optional[HTTPResponse]:

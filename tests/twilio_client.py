@@ -6,18 +6,20 @@ from xml.etree import ElementTree
 import requests
 from twilio.request_validator import RequestValidator
 
-DEV_AUTH_TOKEN = "dev-auth-token-not-secret"  # clinic_common/defaults.env
+from bot.channels.twilio_sms import sender_id_for
+from clinic_common.settings import get_settings
 
 
 class TwilioSender:
-    def __init__(self, webhook_url: str, auth_token: str = DEV_AUTH_TOKEN,
+    def __init__(self, webhook_url: str, auth_token: Optional[str] = None,
                  configured_url: Optional[str] = None, headers: Optional[Dict[str, str]] = None) -> None:
         self.url = webhook_url
         # The URL as configured in Twilio's console, which Twilio signs: behind
         # a reverse proxy, not the one this client posts to.
         self.configured_url = configured_url or webhook_url
         self.headers = headers or {}
-        self.validator = RequestValidator(auth_token)
+        # The servers' token: the one their settings give (defaults.env), unless told.
+        self.validator = RequestValidator(auth_token or get_settings().twilio_auth_token)
 
     def params(self, phone: str, body: Optional[str]) -> Dict[str, str]:
         sid = f"SM{uuid.uuid4().hex}"  # Twilio's ids: SM + 32 hex digits
@@ -63,13 +65,5 @@ def replies(response: requests.Response) -> List[str]:
 
 def texter_id(phone: str, env: Dict[str, str]) -> str:
     """The conversation id the SMS channel gives a phone number, with the
-    key the servers use (their environment, else clinic_common/defaults.env)."""
-    from pathlib import Path
-
-    from bot.channels.twilio_sms import sender_id_for
-    from clinic_common.settings import read_env_file
-
-    key = env.get("SMS_SENDER_HASH_KEY") or read_env_file(
-        Path(__file__).resolve().parents[1] / "bot" / "defaults.env"
-    )["SMS_SENDER_HASH_KEY"]
-    return sender_id_for(phone, key)
+    key the servers' settings give (their environment over defaults.env)."""
+    return sender_id_for(phone, get_settings(env).sms_sender_hash_key)

@@ -5,7 +5,6 @@ Shared by the REST, socket.io and Twilio channels so that bad input is
 treated the same way wherever it arrives.
 """
 import logging
-import os
 import re
 from typing import Any, Awaitable, Callable, List
 
@@ -13,6 +12,7 @@ from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.safety.screen import excerpt, screen
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def taken_by_sms(sender_id: str) -> bool:
 
 
 def _or_call_the_clinic() -> str:
-    phone = os.environ.get("CLINIC_PHONE", "")
+    phone = get_settings().clinic_phone
     return f" or call the clinic at {phone}" if phone else ""
 
 

@@ -17,11 +17,12 @@ own, so the load balancer or reverse proxy in front should limit too
 """
 import functools
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +142,12 @@ class Limiter:
 @functools.lru_cache(maxsize=1)
 def limiter() -> Limiter:
     """The process's limiter, from the settings (read once, at start)."""
-    sender, address, conversations = (parse_windows(name, os.environ.get(name, "")) for name in SETTINGS)
+    settings = get_settings()
+    sender, address, conversations = (
+        parse_windows(name, value) for name, value in zip(SETTINGS, (
+            settings.rate_limit_sender, settings.rate_limit_address, settings.rate_limit_new_conversations,
+        ), strict=True)
+    )
     return Limiter(sender, address, conversations)
 
 

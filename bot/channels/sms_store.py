@@ -6,7 +6,6 @@ A reply may repeat what the texter told us (their name): it is kept a day
 (REPLY_KEEP), under the sender's hashed id, so `make forget` finds it.
 """
 import datetime as dt
-import os
 from typing import Any, Optional, Tuple
 
 from sqlalchemy import Column, DateTime, String, Text, delete, select, update
@@ -15,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import declarative_base
 
 from clinic_common.database import engine_for
+from clinic_common.settings import get_settings
 
 Base: Any = declarative_base()
 
@@ -43,7 +43,7 @@ REPLY_KEEP = dt.timedelta(days=1)
 
 
 def _engine() -> Engine:
-    return engine_for(os.environ["TRACKER_DB_URL"], Base.metadata)
+    return engine_for(get_settings().tracker_db_url, Base.metadata)
 
 
 def opt_out(sender_id: str) -> None:

@@ -43,7 +43,6 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from urllib.parse import parse_qsl
 
@@ -67,14 +66,12 @@ from bot.channels.guard import (
 from bot.safety.screen import screen
 from clinic_common import sms_number
 from clinic_common.contacts import e164
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 # Twilio's requests are a few KB; anything much bigger is not Twilio.
 MAX_TWILIO_BODY_BYTES = 64 * 1024
-# Twilio waits 15 s for the webhook's answer; the turn, action server
-# included, must be answered well before (Rasa's own action timeout is 300 s).
-TURN_BUDGET_SECONDS = float(os.environ.get("SMS_TURN_BUDGET_SECONDS") or 10)
 
 
 def sender_id_for(phone: str, key: str) -> str:
@@ -133,10 +130,7 @@ class TwilioSMSInput(InputChannel):
             account_sid=credentials.get("account_sid"),
             auth_token=credentials["auth_token"],
             twilio_number=credentials.get("twilio_number"),
-            sender_hash_key=credentials.get("sender_hash_key") or credentials["auth_token"],
             public_url=credentials.get("public_url") or None,
-            trusted_proxies=(credentials.get("trusted_proxies") or "").split(),
-            number_key=credentials.get("number_key") or "",
         )
 
     def __init__(
@@ -144,23 +138,24 @@ class TwilioSMSInput(InputChannel):
         account_sid: Optional[str],
         auth_token: str,
         twilio_number: Optional[str],
-        sender_hash_key: str,
         public_url: Optional[str] = None,
-        trusted_proxies: Optional[List[str]] = None,
-        number_key: str = "",
     ) -> None:
+        settings = get_settings()
         self.account_sid = account_sid
         self.twilio_number = twilio_number
         self.validator = RequestValidator(auth_token)
-        self.sender_hash_key = sender_hash_key
+        self.sender_hash_key = settings.sms_sender_hash_key
         # Twilio signs the URL it was configured with; behind a proxy that is
         # not the URL this server sees.
         self.public_url = public_url
         # Peers whose X-Forwarded-Proto and X-Forwarded-Host are believed
         # (the reverse proxy in front); anyone else could forge them.
-        self.trusted_proxies = set(trusted_proxies or [])
+        self.trusted_proxies = settings.trusted_proxies
         # Seals the texter's number for the action server (clinic_common/sms_number.py).
-        self.number_key = number_key
+        self.number_key = settings.sms_number_key
+        # Twilio waits 15 s for the webhook's answer; the turn, action server
+        # included, must be answered well before (Rasa's own action timeout is 300 s).
+        self.turn_budget = settings.sms_turn_budget_seconds
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: TWILIO_WEBHOOK_URL if set; else, from a
@@ -181,8 +176,8 @@ class TwilioSMSInput(InputChannel):
         return bool(signature) and self.validator.validate(self.signed_url(request), params, signature)
 
     def _help_text(self) -> str:
-        name = os.environ.get("CLINIC_NAME", "The clinic")
-        phone = os.environ.get("CLINIC_PHONE", "")
+        settings = get_settings()
+        name, phone = settings.clinic_name or "The clinic", settings.clinic_phone
         return (
             f"{name}: questions about stem cell therapy for hair loss. "
             f"Call us at {phone}. In an emergency, call 911. Reply STOP to stop texts."
@@ -236,9 +231,9 @@ class TwilioSMSInput(InputChannel):
         try:
             # Shielded: past the budget the turn still finishes (a lead it
             # stores is kept); only its replies are dropped.
-            await asyncio.wait_for(asyncio.shield(turn), timeout=TURN_BUDGET_SECONDS)
+            await asyncio.wait_for(asyncio.shield(turn), timeout=self.turn_budget)
         except asyncio.TimeoutError:
-            logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, TURN_BUDGET_SECONDS)
+            logger.warning("SMS turn for %s over its %.0f s budget; apology sent", sender_id, self.turn_budget)
             return [apology()]
         if not turn.result():
             return await self._failed_turn_texts(request, text, sender_id)  # not stored; logged
@@ -250,7 +245,7 @@ class TwilioSMSInput(InputChannel):
     async def _answered_elsewhere(self, message_sid: str) -> HTTPResponse:
         """A retry while the first request is still being answered: wait for
         that answer (up to the budget), and give the same."""
-        deadline = asyncio.get_event_loop().time() + TURN_BUDGET_SECONDS
+        deadline = asyncio.get_event_loop().time() + self.turn_budget
         while asyncio.get_event_loop().time() < deadline:
             reply = await asyncio.to_thread(sms_store.reply_to, message_sid)
             if reply is not None:
@@ -282,7 +277,7 @@ class TwilioSMSInput(InputChannel):
             return twiml(["Sorry, I can only read text. Please type your question."])
 
         if message_sid:
-            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * TURN_BUDGET_SECONDS,
+            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * self.turn_budget,
                                                       sender_id)
             if reply is not None:
                 return xml_response(reply)  # Twilio's retry, or a replay: the same answer

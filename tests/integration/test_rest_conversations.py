@@ -169,9 +169,9 @@ def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, 
     """A REST client cannot make the form store a number it was not texted from:
     a sealed number opens only in its own conversation, with the servers' key."""
     from clinic_common import sms_number
-    from clinic_common.settings import DEFAULTS_FILE, read_env_file
+    from clinic_common.settings import get_settings
 
-    key = read_env_file(DEFAULTS_FILE)["SMS_NUMBER_KEY"]
+    key = get_settings(assistant.env).sms_number_key
     to_the_contact_question(assistant, sender)
     for sealed in (sms_number.seal("+12125550177", "sms-0123456789abcdef0123456789abcdef", key),
                    sms_number.seal("+12125550177", sender, "not-the-servers-key")):

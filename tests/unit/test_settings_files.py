@@ -1,5 +1,6 @@
 """Where settings come from: the environment, then the local settings file
-(.env, untracked), then clinic_common/defaults.env; cron commands say which they use."""
+(.env, untracked), then clinic_common/defaults.env; cron commands say which
+they use."""
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from clinic_common import settings as env
+from clinic_common.settings import SettingError, Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +27,11 @@ def local_file(tmp_path, monkeypatch):
 def test_the_local_file_overrides_the_defaults_and_the_environment_overrides_both(local_file, monkeypatch):
     monkeypatch.delenv("CLINIC_SETTINGS_FILE", raising=False)
     monkeypatch.setenv("CLINIC_PHONE", "+1 555-999-1111")
-    env.load_defaults()
+    settings = get_settings()
+    assert settings.leads_db_url == "sqlite:////srv/clinic/leads.db"
+    assert settings.clinic_phone == "+1 555-999-1111"
+    # The same, in the environment of what the launch scripts start.
+    env.fill_environment()
     assert os.environ["LEADS_DB_URL"] == "sqlite:////srv/clinic/leads.db"
     assert os.environ["CLINIC_PHONE"] == "+1 555-999-1111"
     assert any(str(local_file) in line for line in env.describe())
@@ -33,14 +39,34 @@ def test_the_local_file_overrides_the_defaults_and_the_environment_overrides_bot
 
 def test_tests_never_read_the_local_file(local_file, monkeypatch):
     monkeypatch.setenv("CLINIC_SETTINGS_FILE", "")
-    env.load_defaults()
-    assert os.environ["LEADS_DB_URL"] == "sqlite:///var/leads.db"
+    assert get_settings().leads_db_url == env.defaults()["LEADS_DB_URL"]
 
 
 def test_a_named_settings_file_that_is_missing_stops_the_command(monkeypatch, tmp_path):
     monkeypatch.setenv("CLINIC_SETTINGS_FILE", str(tmp_path / "nope.env"))
     with pytest.raises(SystemExit, match="no such file"):
-        env.load_defaults()
+        get_settings()
+
+
+def test_every_default_is_a_setting_the_code_reads_and_every_setting_has_a_default():
+    assert sorted(Settings.variables()) == sorted([*env.defaults(), "ACTION_SERVER_URL"])
+
+
+def test_the_action_server_url_follows_the_action_port_unless_set(monkeypatch):
+    monkeypatch.delenv("ACTION_SERVER_URL", raising=False)
+    monkeypatch.setenv("ACTION_PORT", "6055")
+    assert get_settings().action_server_url == "http://127.0.0.1:6055/webhook"
+    monkeypatch.setenv("ACTION_SERVER_URL", "http://actions.internal:5055/webhook")
+    assert get_settings().action_server_url == "http://actions.internal:5055/webhook"
+
+
+def test_the_texters_hash_key_falls_back_to_twilios_token_and_a_bad_number_is_named(monkeypatch):
+    monkeypatch.setenv("SMS_SENDER_HASH_KEY", "")
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-token")
+    assert get_settings().sms_sender_hash_key == "twilio-token"
+    monkeypatch.setenv("RETENTION_DAYS", "ninety")
+    with pytest.raises(SettingError, match="RETENTION_DAYS='ninety'"):
+        get_settings()
 
 
 def test_secrets_are_masked_when_settings_are_printed():
