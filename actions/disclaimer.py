@@ -1,7 +1,7 @@
 """The medical disclaimer on top of a conversation's first reply, for replies
 written by custom actions.
 
-bot/nlg.py puts it on the first reply built from a domain.yml response. A
+bot/server/nlg.py puts it on the first reply built from a domain.yml response. A
 custom action's own text goes to the visitor without passing through that
 generator, so a conversation opened by "what are your hours?" or a "Did you
 mean...?" would start without it. Sent as the domain response, so the
@@ -14,7 +14,7 @@ DISCLAIMER = "utter_disclaimer"
 
 
 def first_reply_of_conversation(tracker: Tracker) -> bool:
-    """No bot message yet in this conversation (the rule bot/nlg.py follows)."""
+    """No bot message yet in this conversation (the rule bot/server/nlg.py follows)."""
     return not any(event.get("event") == "bot" for event in tracker.events)
 
 

@@ -30,7 +30,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bot.local_servers import free_port, wait_until_up  # noqa: E402
+from bot.launch.local_servers import free_port, wait_until_up  # noqa: E402
 
 BIN = Path(sys.executable).parent
 OUT = ROOT / "benchmarks"
@@ -94,7 +94,7 @@ def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bo
     started = time.monotonic()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
-        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.rasa_cli", "train",
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.launch.rasa_cli", "train",
          "--config", str(config_copy), "--domain", "domain.yml", "--data", *TRAINING_DATA,
          "--out", str(workdir / "models"), "--fixed-model-name", name],
         cwd=ROOT, env=env, check=True,
@@ -228,7 +228,8 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     log(f"{name}: held-out NLU evaluation")
     result["nlu"] = {}
     for label, data, flags in (("", HOLDOUT, []), ("blind_", BLIND_HOLDOUT, ["--unseen-only"])):
-        report = run_json([sys.executable, "-m", "bot.nlu_eval", *flags, str(model), str(data)], workdir, env)
+        scorer = [sys.executable, "-m", "bot.model_tools.nlu_eval", *flags, str(model), str(data)]
+        report = run_json(scorer, workdir, env)
         result["nlu"][f"{label}intent_accuracy"] = round(report["intent_accuracy"], 4)
         result["nlu"][f"{label}macro_f1"] = round(report["macro_f1"], 4)
     log(f"{name}: intent accuracy {result['nlu']}")
@@ -252,7 +253,7 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     url = f"http://127.0.0.1:{rasa_port}"
     started = time.monotonic()
     rasa = launch(
-        [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(model), "--port", str(rasa_port),
+        [sys.executable, "-m", "bot.launch.rasa_cli", "run", "--model", str(model), "--port", str(rasa_port),
          "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
         env, workdir / "rasa.log",
     )

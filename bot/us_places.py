@@ -1,7 +1,7 @@
 """US states and large cities recognised as `location` entities.
 
 Visitors ask "do you have a clinic in Texas?" or prefer a city for their
-visit; the spaCy entity ruler built by bot/spacy_pipeline.py tags these.
+visit; the spaCy entity ruler built by bot/model_tools/spacy_pipeline.py tags these.
 """
 
 STATES = [

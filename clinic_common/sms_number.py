@@ -1,7 +1,7 @@
 """The phone number a text comes from, carried sealed to the action server.
 
 On SMS the call-back form offers "use the number I'm texting from". The
-conversation id is a keyed hash of that number (bot/channels/twilio_sms.py),
+conversation id is a keyed hash of that number (bot/server/channels/twilio_sms.py),
 which cannot be turned back into it, and the number must never stand in the
 conversation store in clear. So when the texter picks that option, the SMS
 channel passes the number along in the message's metadata, encrypted

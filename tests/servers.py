@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 
 import requests
 
-from bot.local_servers import free_port, wait_until_up
+from bot.launch.local_servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -84,10 +84,10 @@ class Assistant:
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
 
     def start_rasa(self, extra_args: Optional[List[str]] = None) -> None:
-        # As bot/run.sh: the HTTP API opens with RASA_API_TOKEN, inside bot.rasa_cli.
+        # As bot/launch/run.sh: the HTTP API opens with RASA_API_TOKEN, inside bot.launch.rasa_cli.
         rasa = self._spawn(
             "rasa",
-            [sys.executable, "-m", "bot.rasa_cli", "run", "--model", str(MODEL), "--port", str(self.rasa_port),
+            [sys.executable, "-m", "bot.launch.rasa_cli", "run", "--model", str(MODEL), "--port", str(self.rasa_port),
              "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
              "--cors", self.page_url, *(extra_args or [])],
         )
@@ -96,7 +96,7 @@ class Assistant:
     def start(self, web: bool = True) -> "Assistant":
         self.start_actions()
         if web:
-            web_server = self._spawn("web", [sys.executable, "-m", "bot.web_server"])
+            web_server = self._spawn("web", [sys.executable, "-m", "bot.demo_page.web_server"])
             wait_until_up(f"{self.page_url}/", web_server, self.workdir / "web.log")
         self.start_rasa()
         return self

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 import requests
 from twilio.request_validator import RequestValidator
 
-from bot.channels.twilio_sms import sender_id_for
+from bot.server.channels.twilio_sms import sender_id_for
 from clinic_common.settings import get_settings
 
 

@@ -1,7 +1,7 @@
 """Serves the demo clinic page with the chat widget (http://localhost:8080).
 
 The page and every script it loads come from here: the widget is rasa-webchat
-from bot/web/node_modules (installed by `make web`), nothing from a CDN, served
+from bot/demo_page/node_modules (installed by `make web`), nothing from a CDN, served
 without its stylesheets' `@import` of a Google font (stripped once at start,
 so visitors' browsers never ask Google for it), and made accessible from
 outside by static/widget-a11y.js and static/widget-clinic.js (End chat,
@@ -13,7 +13,7 @@ POST /end-chat {"session_id": "<the widget's id>"} deletes that conversation
 from the tracker store (the widget's "End chat"); only ids of the widget's own
 format are accepted, never a texter's.
 
-Usage: python -m bot.web_server   (after bot.env defaults are loaded)
+Usage: python -m bot.demo_page.web_server   (settings: clinic_common/settings.py)
 """
 import json
 import logging
@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Dict
 from urllib.parse import urlsplit
 
-from bot.privacy import forget
+from bot.ops.privacy import forget
 from clinic_common import log_privacy
 from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-WEB = Path(__file__).with_name("web")
+WEB = Path(__file__).parent  # the page, its static files and the widget's npm package
 WEBCHAT_JS = WEB / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 STATIC = {
     "/static/start-chat.js": WEB / "static" / "start-chat.js",
@@ -59,7 +59,7 @@ def webchat_without_web_fonts(bundle: str) -> str:
 
 
 # The socket.io channel gives a widget without an id uuid4().hex
-# (bot/channels/socketio_web.py); End chat accepts nothing else, so it can
+# (bot/server/channels/socketio_web.py); End chat accepts nothing else, so it can
 # never reach a texter's `sms-...` conversation or a REST client's.
 WIDGET_SESSION_ID = re.compile(r"[0-9a-f]{32}")
 MAX_END_CHAT_BODY = 1024

@@ -1,4 +1,4 @@
-"""Rasa's command line (`python -m bot.rasa_cli run ...`), with skops imported first.
+"""Rasa's command line (`python -m bot.launch.rasa_cli run ...`), with skops imported first.
 
 skops 0.9.0, which Rasa 3.6 pins for its LogisticRegressionClassifier, builds
 its list of trusted types at import time by looking for each numpy and scipy
@@ -13,7 +13,7 @@ warning filters (every UserWarning "once", pyparsing's deprecations among
 them), set when the command starts. So aiogram is imported first, and ours
 are put back in front after Rasa's.
 
-`rasa shell` gets the staff's input line (bot/staff_console.py): button menus
+`rasa shell` gets the staff's input line (bot/ops/staff_console.py): button menus
 they can type at, and Ctrl-C or Ctrl-D that end the shell cleanly.
 
 Two more things happen before Rasa starts:
@@ -79,7 +79,7 @@ if __name__ == "__main__":
     sys.argv = api_arguments(sys.argv)
     if sys.argv[1:2] == ["shell"]:
         # Imported for the shell only: other commands start no slower.
-        from bot import staff_console
+        from bot.ops import staff_console
 
         staff_console.install()
     main()

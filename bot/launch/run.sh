@@ -16,7 +16,7 @@ MODEL=${MODEL:-models/assistant.tar.gz}
 mkdir -p -m 700 var
 
 # Fail fast, with what to fix, if the conversation store or Redis is down.
-"$VENV/bin/python" -m bot.preflight
+"$VENV/bin/python" -m bot.ops.preflight
 
 # Development listens on this machine only; production on RASA_HOST.
 if [ "${CLINIC_ENV:-development}" = "production" ]; then
@@ -41,7 +41,7 @@ if [ "$RUN_ACTION_SERVER" = true ]; then
     servers+=($!)
 fi
 if [ "$RUN_DEMO_PAGE" = true ]; then
-    "$VENV/bin/python" -m bot.web_server &
+    "$VENV/bin/python" -m bot.demo_page.web_server &
     servers+=($!)
     page_line="    Website widget: http://localhost:$WEB_PORT"
 else
@@ -66,11 +66,11 @@ MSG
 announce &
 announcer=$!
 
-# The HTTP API opens when RASA_API_TOKEN is set, inside bot.rasa_cli: the
+# The HTTP API opens when RASA_API_TOKEN is set, inside bot.launch.rasa_cli: the
 # token never goes on a command line, where `ps` shows it.
 # WEB_ORIGINS is a space-separated list: one --cors argument per origin.
 # shellcheck disable=SC2086
-"$VENV/bin/python" -m bot.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" \
+"$VENV/bin/python" -m bot.launch.rasa_cli run --model "$MODEL" --interface "$rasa_host" --port "$RASA_PORT" \
     --endpoints endpoints.yml --credentials credentials.yml --cors $WEB_ORIGINS &
 servers+=($!)
 helpers+=("$announcer")

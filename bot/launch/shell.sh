@@ -20,7 +20,7 @@ if [ "${REAL:-0}" != "1" ]; then
     echo "(make shell REAL=1 uses the configured stores and webhook.)"
 else
     echo "REAL mode: call-back requests go to the clinic's database and webhook."
-    "$VENV/bin/python" -m bot.preflight
+    "$VENV/bin/python" -m bot.ops.preflight
 fi
 
 SANIC_HOST=127.0.0.1 "$VENV/bin/rasa" run actions --actions actions --port "$ACTION_PORT" >var/shell/actions.log 2>&1 &
@@ -35,5 +35,5 @@ done
 
 # On this machine only: Rasa's default (0.0.0.0) would let anyone on the
 # network talk to the shell's assistant and, with REAL=1, file leads.
-"$VENV/bin/python" -m bot.rasa_cli shell --model "$MODEL" \
+"$VENV/bin/python" -m bot.launch.rasa_cli shell --model "$MODEL" \
     --endpoints endpoints.yml --interface 127.0.0.1 --port "$SHELL_PORT"

@@ -7,7 +7,7 @@ than answer; but an out_of_scope message that gets that question counts as
 right, since it offers the clinic's contacts. A message answered as
 `several_topics` counts as right when its topics include the labelled one.
 
-Usage: python -m bot.nlu_eval [--unseen-only] MODEL.tar.gz tests/nlu_holdout.yml OUT.json
+Usage: python -m bot.model_tools.nlu_eval [--unseen-only] MODEL.tar.gz tests/nlu_holdout.yml OUT.json
 (Rasa logs to stdout, so the report goes to a file.)
 """
 import asyncio

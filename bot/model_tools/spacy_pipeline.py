@@ -5,7 +5,7 @@ machines, and Rasa reads a pipeline's meta.json, so the `blank:en` shortcut
 does not load. We save `spacy.blank("en")` plus an entity ruler for US states
 and cities to a folder instead; config.yml points SpacyNLP at that folder.
 
-Usage: python -m bot.spacy_pipeline OUTPUT_DIR
+Usage: python -m bot.model_tools.spacy_pipeline OUTPUT_DIR
 """
 import sys
 from pathlib import Path

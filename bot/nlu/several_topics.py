@@ -7,7 +7,7 @@ embedding (all-MiniLM-L6-v2, the encoder the featurizer already loaded), and
 when at least two parts each name a different topic with confidence, it sets
 the intent `several_topics` and lists the topics under "topics" in the parse
 data. The rule for that intent answers each in turn (utter_several_topics,
-written by bot/nlg.py). When the parts are not each clear, nothing changes:
+written by bot/server/nlg.py). When the parts are not each clear, nothing changes:
 the classifier's intent stands, or the FallbackClassifier asks which topic
 was meant.
 

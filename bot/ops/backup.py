@@ -18,9 +18,9 @@ older than BACKUP_KEEP_DAYS (so does `make purge`). `restore` refuses while
 this machine's servers answer, and backs up the current data first.
 
 Usage:
-  python -m bot.backup create
-  python -m bot.backup list
-  python -m bot.backup restore FOLDER   # a folder, or its name in BACKUP_DIR
+  python -m bot.ops.backup create
+  python -m bot.ops.backup list
+  python -m bot.ops.backup restore FOLDER   # a folder, or its name in BACKUP_DIR
 """
 import datetime as dt
 import json

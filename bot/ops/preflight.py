@@ -6,7 +6,7 @@ a wrong LEADS_DB_URL would send every call-back request to the spool. This
 fails fast instead, says what to fix, and exits non-zero. SQLite files made
 before they were kept private are made so here (0600, folder 0700).
 
-Usage: python -m bot.preflight
+Usage: python -m bot.ops.preflight
 """
 import os
 import socket

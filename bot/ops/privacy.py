@@ -17,9 +17,9 @@ What this cannot reach is said, not hidden: copies already delivered to the
 clinic's webhook, backups, Twilio's own message log.
 
 Usage:
-  python -m bot.privacy find WHO       # what is held, deleting nothing
-  python -m bot.privacy forget WHO     # phone number, email or conversation id
-  python -m bot.privacy purge [DAYS]   # default: RETENTION_DAYS
+  python -m bot.ops.privacy find WHO       # what is held, deleting nothing
+  python -m bot.ops.privacy forget WHO     # phone number, email or conversation id
+  python -m bot.ops.privacy purge [DAYS]   # default: RETENTION_DAYS
 """
 import datetime as dt
 import json
@@ -38,7 +38,7 @@ from clinic_common.contacts import e164
 from clinic_common.database import sqlite_path
 from clinic_common.settings import describe, get_settings
 
-# The SMS channel's tables (bot/channels/sms_store.py), named here rather
+# The SMS channel's tables (bot/server/channels/sms_store.py), named here rather
 # than imported: that module loads nothing heavy, but its engine would create
 # the tracker database just to look into it.
 SMS_REPLIES = "sms_replies"
@@ -86,7 +86,7 @@ def _sender_ids(who: str) -> Set[str]:
     ids = {who.strip()}
     if looks_like_phone(who):
         # Imported here: it loads Rasa, which the page server (End chat) need not.
-        from bot.channels.twilio_sms import sender_id_for
+        from bot.server.channels.twilio_sms import sender_id_for
 
         ids.add(sender_id_for(e164(who), get_settings().sms_sender_hash_key))
     return ids
@@ -273,7 +273,7 @@ def remove(found: Found) -> Dict[str, int]:
 
 def out_of_reach(who: str, found: Found) -> List[str]:
     """What this command cannot delete, for the person who ran it to act on."""
-    from bot.backup import backup_dir, keep_days, list_backups
+    from bot.ops.backup import backup_dir, keep_days, list_backups
 
     notes = []
     if found.delivered:
@@ -325,7 +325,7 @@ def purge(days: float) -> Dict[str, int]:
                     text(f"DELETE FROM {table} WHERE created_at < :cutoff{only_delivered}"), old
                 ).rowcount
                 kept += db.execute(text(f"SELECT COUNT(*) FROM {table} WHERE created_at < :cutoff"), old).scalar()
-    from bot.backup import prune
+    from bot.ops.backup import prune
 
     return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed,
             "kept_undelivered": kept, "sms_replies": sms_replies, "backups": prune()}

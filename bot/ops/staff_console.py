@@ -14,12 +14,12 @@ server as /stop does. Ctrl-C while a reply is on its way does what SIGTERM
 does: Sanic stops the server. Ctrl-C while the model loads stops the shell
 as soon as the server is up (a KeyboardInterrupt there would escape through
 Sanic with a traceback, and killing the process would leave the unpacked
-model behind). Either way bot/shell.sh then stops the action server.
+model behind). Either way bot/launch/shell.sh then stops the action server.
 Without this, a Ctrl-C between two prompts raised a KeyboardInterrupt
 wherever the code happened to be: prompt_toolkit takes SIGINT over while it
 reads a line, then hands it back to Python's default.
 
-Installed by bot/rasa_cli.py: `install()` replaces Rasa's
+Installed by bot/launch/rasa_cli.py: `install()` replaces Rasa's
 `console._get_user_input`, which `console.record_messages` calls every turn.
 """
 import asyncio

@@ -11,7 +11,7 @@ The disclaimer used to come from a custom `action_session_start` on the
 action server; with that server down, a new conversation's first message lost
 its answer (even an urgent one). Here it needs nothing but the Rasa server,
 and a safety reply always stands alone.
-Configured in endpoints.yml (nlg: type: bot.nlg.ClinicResponses).
+Configured in endpoints.yml (nlg: type: bot.server.nlg.ClinicResponses).
 """
 from typing import Any, Dict, Optional, Text, cast
 

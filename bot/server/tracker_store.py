@@ -1,6 +1,6 @@
 """Rasa's SQL tracker store, failing closed, with SQLite tuned for a chat server.
 
-Used through endpoints.yml (`type: bot.tracker_store.ClinicSQLTrackerStore`).
+Used through endpoints.yml (`type: bot.server.tracker_store.ClinicSQLTrackerStore`).
 
 Fails closed. Rasa 3.6 wraps every tracker store in FailSafeTrackerStore
 (rasa/core/agent.py), which on any database error, at start or at any time
@@ -8,7 +8,7 @@ later, keeps the conversation in the server's memory and answers as if all
 were well. With several Rasa servers behind a load balancer that splits
 conversations without a word. Here a database error reaches the channel,
 which apologises to the visitor with the clinic's phone, and readiness
-(bot/channels/health.py) fails until the database answers again. If the
+(bot/server/channels/health.py) fails until the database answers again. If the
 database was down when the server started, its tables are created on first
 use instead of never.
 

@@ -99,7 +99,7 @@ def production(tmp_path, **settings):
 
 
 def preflight(env):
-    return subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.preflight"],
+    return subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -182,7 +182,7 @@ def test_socketio_bad_events_get_errors_and_the_next_message_an_answer(assistant
 
 
 def test_socketio_huge_message_gets_asked_for_a_shorter_one(assistant):
-    # Not an error: the visitor sees a reply (bot/channels/guard.py).
+    # Not an error: the visitor sees a reply (bot/server/channels/guard.py).
     received, errors = asyncio.run(
         socket_session(assistant, [{"message": "a" * 100_000, "session_id": "socket-huge"}], "socket-huge")
     )

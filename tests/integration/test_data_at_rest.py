@@ -68,7 +68,7 @@ def test_the_commands_keep_backups_and_an_older_installs_files_private(tmp_path,
         os.chmod(data / name, 0o644)
     os.chmod(data, 0o755)
 
-    checked = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.preflight"],
+    checked = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert checked.returncode == 0, checked.stderr
     assert mode(data) == 0o700 and mode(data / "tracker.db") == mode(data / "leads.db") == 0o600

@@ -161,7 +161,7 @@ def _pids():
 def test_a_token_on_the_command_line_is_refused():
     for args in (["--auth-token", "visible-to-ps"], ["--enable-api"]):
         started = subprocess.run(
-            [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.rasa_cli", "run", *args],
+            [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.launch.rasa_cli", "run", *args],
             cwd=ROOT, env={**os.environ, "RASA_API_TOKEN": ""}, capture_output=True, text=True, timeout=120,
         )
         assert started.returncode != 0

@@ -16,7 +16,7 @@ from tests.servers import ROOT, free_port
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # `make shell` runs this once the model is built (Makefile).
-SHELL_SCRIPT = [sys.executable, "-m", "bot.launch", "bash", "bot/shell.sh"]
+SHELL_SCRIPT = [sys.executable, "-m", "bot.launch", "bash", "bot/launch/shell.sh"]
 
 
 def spawn_shell(command: List[str], env: Dict[str, str], log: Path) -> pexpect.spawn:

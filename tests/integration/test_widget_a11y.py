@@ -1,10 +1,10 @@
 """The widget's accessibility and privacy, in headless Chromium against the
 running servers: axe-core finds nothing serious, a keyboard alone can use it,
 screen readers hear new replies, contacts are links, and the served widget
-script never asks Google for a font (bot/web/static/widget-a11y.js,
-bot/web/static/clinic.css, bot/web_server.py).
+script never asks Google for a font (bot/demo_page/static/widget-a11y.js,
+bot/demo_page/static/clinic.css, bot/demo_page/web_server.py).
 
-axe-core is pinned in bot/web/package.json and injected from node_modules. The
+axe-core is pinned in bot/demo_page/package.json and injected from node_modules. The
 page's Content-Security-Policy forbids the inline script Playwright adds it
 with, so the axe tests bypass the CSP: then nothing but the only-local route
 stands between the page and the internet, and the tests check that the page
@@ -17,7 +17,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from bot.web_server import WEBCHAT_JS
+from bot.demo_page.web_server import WEBCHAT_JS
 from tests.integration.test_widget_browser import ARTIFACTS, Visitor, browser  # noqa: F401 (a fixture)
 
 AXE_JS = Path(__file__).resolve().parents[2] / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"

@@ -1,6 +1,6 @@
 """What a visitor notices of the widget's privacy and failure handling, in
-headless Chromium against the running servers (bot/web/static/widget-clinic.js,
-bot/web/static/clinic.css, bot/web_server.py, actions/leads.py):
+headless Chromium against the running servers (bot/demo_page/static/widget-clinic.js,
+bot/demo_page/static/clinic.css, bot/demo_page/web_server.py, actions/leads.py):
 the call-back form's privacy notice, "End chat", the browser's retention, a
 Rasa server that can't be reached, an offline browser, the clinic's colours,
 the "Book online" link and the landscape phone.
@@ -48,7 +48,7 @@ def page_server(assistant, workdir, **settings):
     env = {**assistant.env, "WEB_PORT": str(port), **settings}
     log = workdir / f"web-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.web_server"],
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.demo_page.web_server"],
         cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )
     try:
@@ -272,7 +272,7 @@ def test_the_clinics_colours_and_name_come_from_settings(browser, assistant, tmp
 
 def test_a_colour_pair_under_wcag_aa_stops_the_page_server(assistant, tmp_path):
     env = {**assistant.env, "WEB_PORT": str(free_port()), "WIDGET_COLOR": "#ffffff", "WIDGET_TEXT_COLOR": "#bbbbbb"}
-    done = subprocess.run([sys.executable, "-m", "bot.web_server"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "bot.demo_page.web_server"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0 and "WCAG AA needs 4.5:1" in done.stderr
 

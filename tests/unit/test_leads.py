@@ -364,8 +364,8 @@ def test_retry_exits_non_zero_while_a_webhook_is_set_and_leads_wait(monkeypatch)
 
 @pytest.mark.parametrize("channel", ["twilio", "socketio", "rest"])
 def test_the_first_question_gives_the_privacy_notice_briefly_and_no_carrier_keyword(domain, channel):
-    from bot.channels.sms_format import for_sms, segments
-    from bot.channels.sms_keywords import KEYWORDS
+    from bot.server.channels.sms_format import for_sms, segments
+    from bot.server.channels.sms_keywords import KEYWORDS
 
     tracker = tracker_before_action("lead_form", "lead_form", nth=1, input_channel=channel)
     dispatcher = CollectingDispatcher()

@@ -1,10 +1,10 @@
-"""The rate limiter's windows over time (bot/channels/rate_limit.py). The
+"""The rate limiter's windows over time (bot/server/channels/rate_limit.py). The
 servers' side is in tests/integration/test_rate_limits.py; here the clock is
 moved by hand, to see a window pass without waiting an hour for it."""
 import pytest
 
-from bot.channels.guard import slow_down
-from bot.channels.rate_limit import Limiter, parse_windows
+from bot.server.channels.guard import slow_down
+from bot.server.channels.rate_limit import Limiter, parse_windows
 from clinic_common.client_address import client_address
 
 

@@ -5,9 +5,9 @@ blind sets written apart from the project are scored in
 tests/safety/test_safety_sets.py."""
 import pytest
 
-from bot.channels.guard import MAX_MESSAGE_CHARS, prepare_text
 from bot.safety.language import language_of
 from bot.safety.screen import EMERGENCY, NONE, POISONING, SELF_HARM, excerpt, screen
+from bot.server.channels.guard import MAX_MESSAGE_CHARS, prepare_text
 
 REPORTED_MISSES = [
     # What the reviewer saw get an FAQ answer or the fallback.

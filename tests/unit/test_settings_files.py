@@ -84,7 +84,7 @@ def test_cron_purge_says_which_stores_it_uses_and_survives_a_fresh_install(tmp_p
     )
     # As cron runs it: a bare environment, the settings file named.
     bare = {"PATH": os.environ["PATH"], "CLINIC_SETTINGS_FILE": str(settings)}
-    done = subprocess.run([sys.executable, "-m", "bot.privacy", "purge"], cwd=ROOT, env=bare,
+    done = subprocess.run([sys.executable, "-m", "bot.ops.privacy", "purge"], cwd=ROOT, env=bare,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"conversations: sqlite:///{tmp_path}/nothing-yet/tracker.db" in done.stdout
@@ -95,7 +95,7 @@ def test_cron_purge_says_which_stores_it_uses_and_survives_a_fresh_install(tmp_p
 
 def test_make_runs_preflight_refuses_a_switch_that_is_neither_true_nor_false(tmp_path):
     env = {**os.environ, "RUN_DEMO_PAGE": "no", "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db"}
-    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.preflight"],
+    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "RUN_DEMO_PAGE=no: use true or false." in done.stderr

@@ -1,4 +1,4 @@
-from bot.channels.sms_format import (
+from bot.server.channels.sms_format import (
     for_sms,
     is_gsm7,
     option_payloads,
@@ -8,7 +8,7 @@ from bot.channels.sms_format import (
     render_turn,
     segments,
 )
-from bot.channels.twilio_sms import sender_id_for
+from bot.server.channels.twilio_sms import sender_id_for
 
 
 def test_markdown_becomes_plain_text_and_urls_survive():

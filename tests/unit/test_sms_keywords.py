@@ -1,9 +1,9 @@
 """Carrier keywords and numbered options as texters type them
-(bot/channels/sms_keywords.py). The channel's handling of each, signed as
+(bot/server/channels/sms_keywords.py). The channel's handling of each, signed as
 Twilio signs, is in tests/integration/test_sms_twilio.py."""
 import pytest
 
-from bot.channels.sms_keywords import keyword, option_number
+from bot.server.channels.sms_keywords import keyword, option_number
 
 
 @pytest.mark.parametrize(

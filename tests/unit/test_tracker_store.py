@@ -1,4 +1,4 @@
-"""The conversation store: fails closed, and SQLite tuned (bot/tracker_store.py)."""
+"""The conversation store: fails closed, and SQLite tuned (bot/server/tracker_store.py)."""
 import asyncio
 import sqlite3
 
@@ -9,8 +9,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import OperationalError
 
-from bot import tracker_store
-from bot.tracker_store import ClinicSQLTrackerStore
+from bot.server import tracker_store
+from bot.server.tracker_store import ClinicSQLTrackerStore
 from tests.servers import ROOT
 
 

@@ -43,7 +43,7 @@ def prepare_text(raw: str) -> str:
     return text
 
 
-# Texters' conversation ids (bot/channels/twilio_sms.py). The REST channel
+# Texters' conversation ids (bot/server/channels/twilio_sms.py). The REST channel
 # and the widget take ids from the client, with no sign-in: they must never
 # write into a texter's conversation.
 SMS_PREFIX = "sms-"
@@ -68,7 +68,7 @@ def apology() -> str:
 
 
 def slow_down(retry_after: float) -> str:
-    """Said to a sender over a rate limit (bot/channels/rate_limit.py). It
+    """Said to a sender over a rate limit (bot/server/channels/rate_limit.py). It
     names 911, as a person in trouble may be typing fast."""
     minutes = round(retry_after / 60)
     if retry_after <= 90:

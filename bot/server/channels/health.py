@@ -26,8 +26,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy import text
 
-from bot.channels.guard import error_summary
-from bot.tracker_store import ClinicSQLTrackerStore
+from bot.server.channels.guard import error_summary
+from bot.server.tracker_store import ClinicSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 

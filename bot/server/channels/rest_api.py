@@ -7,7 +7,7 @@ When a turn produces no reply at all (an action failed because the action
 server is down, say) or fails (the conversation store is down), the visitor
 gets an apology with the clinic's phone (or, if urgent, the safety reply)
 instead of silence or a 500. A sender or address over its rate limit
-(bot/channels/rate_limit.py) gets 429 with Retry-After and a polite reason,
+(bot/server/channels/rate_limit.py) gets 429 with Retry-After and a polite reason,
 and the assistant never sees it.
 """
 import json
@@ -19,8 +19,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import rate_limit
-from bot.channels.guard import (
+from bot.server.channels import rate_limit
+from bot.server.channels.guard import (
     MAX_BODY_BYTES,
     MAX_SENDER_CHARS,
     apology,

@@ -10,7 +10,7 @@ Rasa 3.6.21's SocketIOInput has two problems this subclass fixes:
 It also ignores malformed events instead of raising inside the server, and
 passes link buttons (`"type": "web_url"`) through to the widget, which the
 stock output drops (and crashes on, having no payload). A session or address
-over its rate limit (bot/channels/rate_limit.py) gets a polite reply in the
+over its rate limit (bot/server/channels/rate_limit.py) gets a polite reply in the
 widget, and the assistant never sees the message.
 """
 import inspect
@@ -26,8 +26,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from bot.channels import rate_limit
-from bot.channels.guard import (
+from bot.server.channels import rate_limit
+from bot.server.channels.guard import (
     MAX_SENDER_CHARS,
     apology,
     deliver,

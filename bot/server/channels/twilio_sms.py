@@ -27,14 +27,14 @@ What the stock connector lacks, and this one does:
   the texter's number along with the pick, sealed (clinic_common/sms_number.py), so
   the action server can store it while the conversation never holds it;
 - texts are plain, at most 320 characters where possible, split at sentences;
-- carrier keywords as Twilio matches them (bot/channels/sms_keywords.py):
+- carrier keywords as Twilio matches them (bot/server/channels/sms_keywords.py):
   STOP and its kin opt the number out (nothing more is sent until START,
   UNSTOP, or YES from an opted-out number), HELP answers with the clinic's
   name and phone number and 911. The red-flag screen runs first, so "End it
   all" or "Stop the bleeding" reach the safety reply, never an opt-out;
 - the tracker's sender id is a keyed hash of the phone number, which is never
   stored or logged in clear;
-- a texter over RATE_LIMIT_SENDER (bot/channels/rate_limit.py) gets one
+- a texter over RATE_LIMIT_SENDER (bot/server/channels/rate_limit.py) gets one
   polite text, then silence until the burst is over (unless a text has a red
   flag: the polite text names 911). Never a 429: Twilio would retry it.
   Carrier keywords (STOP, HELP) are always answered.
@@ -53,8 +53,9 @@ from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.channels import rate_limit, sms_format, sms_keywords, sms_store
-from bot.channels.guard import (
+from bot.safety.screen import screen
+from bot.server.channels import rate_limit, sms_format, sms_keywords, sms_store
+from bot.server.channels.guard import (
     apology,
     clean_text,
     deliver,
@@ -63,7 +64,6 @@ from bot.channels.guard import (
     prepare_text,
     slow_down,
 )
-from bot.safety.screen import screen
 from clinic_common import sms_number
 from clinic_common.contacts import e164
 from clinic_common.settings import get_settings
