@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 import requests
@@ -31,6 +31,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.launch.local_servers import free_port, wait_until_up  # noqa: E402
+
+# What a measurement run writes (results.json): nested JSON of mixed values.
+Report = Dict[str, Any]
 
 BIN = Path(sys.executable).parent
 OUT = ROOT / "benchmarks"
@@ -80,7 +83,8 @@ def training_key(config: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bool, keep: bool) -> tuple:
+def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bool,
+          keep: bool) -> Tuple[Path, Dict[str, float]]:
     """The model and its training time from clean: from the cache when
     `reuse` and this exact training was measured before; kept there when
     `keep`."""
@@ -167,7 +171,7 @@ def percentile(values: List[float], q: float) -> Optional[float]:
     return round(ordered[index] * 1000, 1)
 
 
-async def run_load(url: str, users: int, seconds: float, tag: str) -> Dict[str, object]:
+async def run_load(url: str, users: int, seconds: float, tag: str) -> Report:
     """`users` visitors talking at once for `seconds`; each starts a new
     conversation whenever it finishes the script."""
     latencies: List[float] = []
@@ -215,13 +219,14 @@ async def run_load(url: str, users: int, seconds: float, tag: str) -> Dict[str, 
     }
 
 
-def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain: bool) -> Dict[str, object]:
+def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain: bool) -> Report:
     workdir.mkdir(parents=True)
-    result: Dict[str, object] = {"config": str(config.relative_to(ROOT))}
+    result: Report = {"config": str(config.relative_to(ROOT))}
     rasa_port, action_port = free_port(), free_port()
     env = env_for(workdir, rasa_port, action_port)
+    # Not `seconds`, the length of each load level below.
     model, trained = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
-                                              keep=name == "stock")
+                           keep=name == "stock")
     result["train_seconds"], result["train_cpu_seconds"] = trained["wall"], trained["cpu"]
     log(f"{name}: trained in {trained['wall']} s ({trained['cpu']} s of CPU)")
 
@@ -296,7 +301,7 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     return result
 
 
-def run_json(command: List[str], workdir: Path, env: Dict[str, str]) -> Dict[str, object]:
+def run_json(command: List[str], workdir: Path, env: Dict[str, str]) -> Report:
     """Runs a `python -m ... OUT.json` scorer and returns what it wrote."""
     out = workdir / f"report-{time.monotonic_ns()}.json"
     subprocess.run(
@@ -306,7 +311,7 @@ def run_json(command: List[str], workdir: Path, env: Dict[str, str]) -> Dict[str
     return json.loads(out.read_text())
 
 
-def per_message_ms(function, texts: List[str], rounds: int = 3) -> Dict[str, float]:
+def per_message_ms(function: Callable[[str], object], texts: List[str], rounds: int = 3) -> Report:
     function(texts[0])  # loads and compiles what it needs once, as a server does at start
     times = []  # seconds, as percentile() expects
     for _ in range(rounds):
@@ -314,10 +319,10 @@ def per_message_ms(function, texts: List[str], rounds: int = 3) -> Dict[str, flo
             started = time.perf_counter()
             function(text)
             times.append(time.perf_counter() - started)
-    return {"p50_ms": round(percentile(times, 50), 3), "p95_ms": round(percentile(times, 95), 3)}
+    return {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}  # in ms, to 0.1
 
 
-def bench_components() -> Dict[str, object]:
+def bench_components() -> Report:
     """What the safety check and the sentence encoder add to each message,
     timed in this process on the held-out and safety messages."""
     import yaml
@@ -367,7 +372,7 @@ print(json.dumps({"load_seconds": round(time.perf_counter() - started, 2),
 """
 
 
-def encoder_start_cost() -> Dict[str, float]:
+def encoder_start_cost() -> Report:
     done = subprocess.run([sys.executable, "-c", _ENCODER_START], cwd=ROOT, check=True,
                           capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -377,7 +382,7 @@ def ratio(ours: Optional[float], stock: Optional[float]) -> Optional[float]:
     return round(ours / stock, 3) if ours is not None and stock else None
 
 
-def compare(results: Dict[str, Dict]) -> Dict[str, Dict[str, object]]:
+def compare(results: Dict[str, Report]) -> Dict[str, Report]:
     ours, stock = results["ours"], results["stock"]
     rows = {
         "intent_accuracy": (ours["nlu"]["intent_accuracy"], stock["nlu"]["intent_accuracy"]),
@@ -396,7 +401,7 @@ def compare(results: Dict[str, Dict]) -> Dict[str, Dict[str, object]]:
     return {k: {"ours": o, "stock": s, "ratio": ratio(o, s)} for k, (o, s) in rows.items()}
 
 
-def targets(table: Dict[str, Dict[str, object]], encoder: Optional[Dict[str, Dict]] = None) -> List[Dict[str, object]]:
+def targets(table: Dict[str, Report], encoder: Optional[Report] = None) -> List[Report]:
     t = table
     checks = [
         ("Held-out intent accuracy >= 0.95 and not below stock",
@@ -433,7 +438,7 @@ def targets(table: Dict[str, Dict[str, object]], encoder: Optional[Dict[str, Dic
     return [{"target": name, "met": bool(ok), "measured": measured} for name, ok, measured in checks]
 
 
-def write_readme(data: Dict[str, object], command: str) -> None:
+def write_readme(data: Report, command: str) -> None:
     table = data["comparison"]
     lines = [
         "# Benchmarks: our configuration against Rasa's stock recipe",
@@ -504,7 +509,7 @@ def main() -> None:
             return
         for name in names:
             results[name] = bench_config(name, CONFIGS[name], Path(tmp) / name, args.seconds, args.retrain)
-    data: Dict[str, object] = {
+    data: Report = {
         "machine": {
             "cores": os.cpu_count(),
             "date": dt.date.today().isoformat(),
