@@ -2,9 +2,11 @@
 
 Conversations live in Rasa's tracker store (the `events` table at
 TRACKER_DB_URL, beside the SMS channel's `sms_replies`); call-back requests
-and alerts in the actions' lead database (LEADS_DB_URL), or in the lead spool
-while that database cannot take them (LEADS_SPOOL_DIR). All plain SQL and
-files, so this works on SQLite and PostgreSQL.
+and alerts in the actions' lead database (LEADS_DB_URL, its tables described
+once in clinic_common/lead_tables.py), or in the lead spool while that
+database cannot take them (LEADS_SPOOL_DIR). Plain SQL on Rasa's and the SMS
+channel's tables, SQLAlchemy queries on the lead tables, and files, so this
+works on SQLite and PostgreSQL.
 
 A person is found by:
 - a conversation id;
@@ -30,12 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Set, TypeGuard
 
-from sqlalchemy import bindparam, create_engine, inspect, text
+from sqlalchemy import bindparam, create_engine, delete, func, inspect, or_, select, text
 from sqlalchemy.engine import Engine
 
 from clinic_common import lead_spool
 from clinic_common.contacts import e164
 from clinic_common.database import sqlite_path
+from clinic_common.lead_tables import DELIVERED, Alert, Lead
 from clinic_common.settings import describe, get_settings
 
 # The SMS channel's tables (bot/server/channels/sms_store.py), named here rather
@@ -92,11 +95,9 @@ def _sender_ids(who: str) -> Set[str]:
     return ids
 
 
-def _engine(variable: str) -> Optional[Engine]:
+def _engine(url: str) -> Optional[Engine]:
     """The database, or None while a SQLite one has not been made yet (looking
-    into it must not create it)."""
-    settings = get_settings()
-    url = settings.tracker_db_url if variable == "TRACKER_DB_URL" else settings.leads_db_url
+    into it must not create it, nor its tables)."""
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return None
@@ -173,7 +174,7 @@ def find(who: str) -> Found:
     if (looks_like_phone(who) and clinic_phone and e164(who) == e164(clinic_phone)) or \
             (clinic_email and who.lower() == clinic_email.strip().lower()):
         raise NotAPerson("that is the clinic's own phone or email: it is in every conversation")
-    tracker, leads = _engine("TRACKER_DB_URL"), _engine("LEADS_DB_URL")
+    tracker, leads = _engine(get_settings().tracker_db_url), _engine(get_settings().leads_db_url)
     found = Found()
     found.conversations = _sender_ids(who)
     matches = _typed(who)
@@ -182,19 +183,19 @@ def find(who: str) -> Found:
         found.conversations |= found.typed_in
     contacts = _contacts(who)
 
-    for table, kind in (("leads", "lead"), ("alerts", "alert")):
-        if not _has_table(leads, table):
+    for model, kind in ((Lead, "lead"), (Alert, "alert")):
+        if not _has_table(leads, model.__tablename__):
             continue
-        by_contact = " OR contact IN :contacts" if table == "leads" else ""
-        query = _in(f"SELECT id, sender_id, status, delivered_at FROM {table} WHERE sender_id IN :ids{by_contact}",
-                    "ids", *(["contacts"] if by_contact else []))
-        values = {"ids": sorted(found.conversations), **({"contacts": sorted(contacts)} if by_contact else {})}
+        theirs = model.sender_id.in_(sorted(found.conversations))
+        if model is Lead:
+            theirs = or_(theirs, Lead.contact.in_(sorted(contacts)))
+        query = select(model.id, model.sender_id, model.status, model.delivered_at).where(theirs)
         with leads.connect() as db:
-            rows = db.execute(query, values).all()
+            rows = db.execute(query).all()
         getattr(found, f"{kind}s").extend(row.id for row in rows)
         found.delivered += [f"{kind} {row.id} on {str(row.delivered_at)[:10]}" for row in rows
-                            if row.status == "delivered"]
-        if table == "leads":
+                            if row.status == DELIVERED]
+        if model is Lead:
             found.conversations |= {row.sender_id for row in rows}
 
     for path in lead_spool.waiting():
@@ -227,7 +228,7 @@ def find(who: str) -> Found:
 
 def _delete_conversations(sender_ids: Iterable[str]) -> int:
     ids = sorted(set(sender_ids))
-    engine = _engine("TRACKER_DB_URL")
+    engine = _engine(get_settings().tracker_db_url)
     if not ids or not _has_table(engine, "events"):
         return 0
     # The booking links shown in it, and their clicks (insights/links.py), name it too.
@@ -255,14 +256,14 @@ def forget(who: str, conversation_only: bool = False) -> Dict[str, int]:
 def remove(found: Found) -> Dict[str, int]:
     """Deletes everything `find` found."""
     counts = found.counts()
-    leads = _engine("LEADS_DB_URL")
-    for table, ids in (("leads", found.leads), ("alerts", found.alerts)):
-        if ids and _has_table(leads, table):
+    leads = _engine(get_settings().leads_db_url)
+    for model, ids in ((Lead, found.leads), (Alert, found.alerts)):
+        if ids and _has_table(leads, model.__tablename__):
             with leads.begin() as db:
-                counts[table] = db.execute(_in(f"DELETE FROM {table} WHERE id IN :ids", "ids"), {"ids": ids}).rowcount
+                counts[model.__tablename__] = db.execute(delete(model).where(model.id.in_(ids))).rowcount
     for path in found.spooled:
         lead_spool.remove(path)
-    tracker = _engine("TRACKER_DB_URL")
+    tracker = _engine(get_settings().tracker_db_url)
     if _has_table(tracker, SMS_REPLIES):
         with tracker.begin() as db:
             counts["sms_replies"] = db.execute(_in(f"DELETE FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"),
@@ -297,7 +298,7 @@ def out_of_reach(who: str, found: Found) -> List[str]:
 
 def purge(days: float) -> Dict[str, int]:
     cutoff = time.time() - days * 86400
-    tracker = _engine("TRACKER_DB_URL")
+    tracker = _engine(get_settings().tracker_db_url)
     stale: List[str] = []
     if _has_table(tracker, "events"):
         with tracker.connect() as db:
@@ -315,16 +316,15 @@ def purge(days: float) -> Dict[str, int]:
     # While a webhook is set, the clinic has not seen an undelivered lead or
     # alert yet: it is kept, however old. Without one, the lead database is
     # the clinic's record and ages out like the rest.
-    only_delivered = " AND status = 'delivered'" if get_settings().webhook_url else ""
-    engine = _engine("LEADS_DB_URL")
-    for table in removed:
-        if _has_table(engine, table):
+    only_delivered = bool(get_settings().webhook_url)
+    engine = _engine(get_settings().leads_db_url)
+    for model in (Lead, Alert):
+        if _has_table(engine, model.__tablename__):
+            old = model.created_at < dt.datetime.utcfromtimestamp(cutoff)
+            gone = (old, model.status == DELIVERED) if only_delivered else (old,)
             with engine.begin() as db:
-                old = {"cutoff": dt.datetime.utcfromtimestamp(cutoff)}
-                removed[table] = db.execute(
-                    text(f"DELETE FROM {table} WHERE created_at < :cutoff{only_delivered}"), old
-                ).rowcount
-                kept += db.execute(text(f"SELECT COUNT(*) FROM {table} WHERE created_at < :cutoff"), old).scalar()
+                removed[model.__tablename__] = db.execute(delete(model).where(*gone)).rowcount
+                kept += db.execute(select(func.count()).select_from(model).where(old)).scalar()
     from bot.ops.backup import prune
 
     return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed,
