@@ -44,7 +44,7 @@ class ActionBookingLink(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         url = shown_link(tracker.sender_id, channel_name(tracker), latest_topic(tracker))
         if channel_kind(tracker) == WEB:
             # A markdown link, not a link button: the widget keeps links in the
@@ -70,7 +70,7 @@ class ActionHumanHandoff(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         settings = get_settings()
         text = (
             f"You can reach {settings.clinic_name} by phone at "

@@ -87,7 +87,7 @@ class ActionAskAffirmation(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         topics = guesses(tracker)
         if topics:
             dispatcher.utter_message(text=DID_YOU_MEAN, buttons=[_button(t) for t in topics] + [SOMETHING_ELSE])
@@ -103,7 +103,7 @@ class ActionAskRephrase(Action):
         return "action_default_ask_rephrase"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         offer_the_menu(dispatcher, ASK_AGAIN)
         return []
 
@@ -117,6 +117,6 @@ class ActionGiveUp(Action):
         return "action_default_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         offer_the_menu(dispatcher, GIVE_UP)
         return [UserUtteranceReverted()]

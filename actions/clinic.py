@@ -31,7 +31,7 @@ class ActionClinicFacts(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         settings = get_settings()
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
         fact = clinic_fact(intent, settings)

@@ -25,7 +25,7 @@ class ActionAnswerLocations(Action):
         tracker: Tracker,
         domain: Dict[Text, Any],
     ) -> List[Dict[Text, Any]]:
-        disclaim_if_first(dispatcher, tracker)
+        disclaim_if_first(dispatcher)
         settings = get_settings()
         if settings.clinic_address:
             dispatcher.utter_message(text=f"Address and parking: {settings.clinic_address}.")

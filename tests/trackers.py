@@ -7,9 +7,10 @@ exactly the state it saw in a real run.
 import copy
 import json
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 FIXTURES = Path(__file__).parent / "fixtures" / "trackers"
 
@@ -57,3 +58,14 @@ def tracker_before_action(
         active_loop=active_loop,
         latest_action_name=events[-1].get("name") if events else None,
     )
+
+
+def action_replies(dispatcher: CollectingDispatcher) -> List[Dict[str, Any]]:
+    """What an action that may open a conversation says, after its request
+    for the disclaimer: always there, marked for a conversation's first reply
+    only, which the Rasa server's NLG decides (actions/disclaimer.py; over
+    REST in tests/integration/test_rest_conversations.py)."""
+    request, *replies = dispatcher.messages
+    assert request["response"] == "utter_disclaimer" and request["first_reply_only"] is True
+    assert request["text"] is None
+    return replies

@@ -7,6 +7,10 @@ fills `{clinic_phone}`, `{clinic_name}` and `{clinic_email}` from
 configuration, so that replies which must work without the action server
 (the safety replies above all) can still give the clinic's number.
 
+Custom actions' own texts do not pass through here: one that may open a
+conversation asks for the disclaimer marked FIRST_REPLY_ONLY, and this
+decides, so the rule stays in one place (actions/disclaimer.py).
+
 The disclaimer used to come from a custom `action_session_start` on the
 action server; with that server down, a new conversation's first message lost
 its answer (even an urgent one). Here it needs nothing but the Rasa server,
@@ -31,6 +35,9 @@ WARNING_SIGNS_AFTER = ("ask_pain", "ask_downtime", "ask_risks")
 # Replies that never get the disclaimer on top: safety replies stand alone,
 # and "are you a bot?" is followed by the disclaimer anyway (data/rules).
 NO_DISCLAIMER_ON_TOP = ("utter_safety_", DISCLAIMER, "utter_iamabot")
+# Marks a custom action's request for the disclaimer (actions/disclaimer.py):
+# filled in on a conversation's first reply only, dropped on any other.
+FIRST_REPLY_ONLY = "first_reply_only"
 # `rasa shell`'s channel: clinic staff, who want to see what was understood.
 STAFF_CHANNEL = "cmdline"
 
@@ -102,6 +109,8 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
+        if kwargs.get(FIRST_REPLY_ONLY) and not first_reply_of_conversation(tracker):
+            return None  # Rasa sends nothing for it
         values = {**self.values, **kwargs}
         if utter_action == SEVERAL_TOPICS:
             values["topic_answers"] = await self._topic_answers(tracker, output_channel, values)

@@ -5,7 +5,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.booking import ActionBookingLink, ActionHumanHandoff, booking_link
 from insights import links
-from tests.trackers import tracker_before_action
+from tests.trackers import action_replies, tracker_before_action
 
 
 def booking_messages(domain, monkeypatch=None, channel=None):
@@ -14,7 +14,7 @@ def booking_messages(domain, monkeypatch=None, channel=None):
     )
     dispatcher = CollectingDispatcher()
     ActionBookingLink().run(dispatcher, tracker, domain)
-    return dispatcher.messages
+    return action_replies(dispatcher)
 
 
 def query(url):
@@ -96,5 +96,5 @@ def test_handoff_gives_configured_phone_and_email(domain, monkeypatch):
     tracker = tracker_before_action("faq_cost", "utter_offer_assessment")
     dispatcher = CollectingDispatcher()
     ActionHumanHandoff().run(dispatcher, tracker, domain)
-    text = dispatcher.messages[0]["text"]
+    text = action_replies(dispatcher)[0]["text"]
     assert "+1 212 555 0142" in text and "care@clinic.example" in text

@@ -2,13 +2,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_topic
 from actions.faq import ActionAnswerLocations
-from tests.trackers import tracker_before_action
+from tests.trackers import action_replies, tracker_before_action
 
 
 def run(action, tracker, domain):
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, tracker, domain)
-    return dispatcher.messages, events
+    return action_replies(dispatcher), events
 
 
 def test_latest_topic_is_the_last_faq_asked_in_this_session():
