@@ -23,7 +23,7 @@
   var clinic = (script && script.getAttribute("data-clinic")) ||
     (settingsElement && JSON.parse(settingsElement.textContent).title) || "the clinic";
 
-  // As bot/channels/socketio_web.py's _CONTACT: North American numbers
+  // As bot/server/channels/socketio_web.py's _CONTACT: North American numbers
   // (+1 555-010-0199, (555) 010-0199, 1-800-222-1222), 911, 988 and emails.
   // JavaScript regexes get their boundaries checked by hand (see isWhole).
   var CONTACT = /(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}|911|988|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;

@@ -12,7 +12,7 @@
 // - the clinic's colours as CSS custom properties (clinic.css uses them);
 // - a raw booking link (the assistant's /go/book?c=... short link, or https://...?utm_source=...) in a reply
 //   shows as a "Book online" link, built as an element, never from HTML.
-// Settings come from the page's settings JSON (bot/web_server.py) or, on the
+// Settings come from the page's settings JSON (bot/demo_page/web_server.py) or, on the
 // clinic's own site, from this script tag's data-* attributes. Load it after
 // the widget's bundle and before WebChat.default(...) is called.
 (function () {
