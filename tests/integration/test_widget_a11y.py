@@ -11,16 +11,15 @@ stands between the page and the internet, and the tests check that the page
 asked it for nothing.
 """
 import re
-from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from bot.demo_page.web_server import WEBCHAT_JS
+from bot.demo_page.web_server import WEB, WEBCHAT_JS
 from tests.integration.test_widget_browser import ARTIFACTS, Visitor, browser  # noqa: F401 (a fixture)
 
-AXE_JS = Path(__file__).resolve().parents[2] / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_JS = WEB / "node_modules" / "axe-core" / "axe.min.js"
 CLINIC = "Your Hair Clinic"
 PHONE = "+1 555-010-0199"
 UNCLEAR = "qwzx blorp fnag"  # gets "did you mean one of these?" (actions/clarify.py)
