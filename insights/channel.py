@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import client_address
+from clinic_common import client_address
 from insights import access, page, review, sign_in_limit
 from insights.config import get_insights_settings
 from insights.figures import Figures, compute

@@ -10,7 +10,7 @@ import threading
 from typing import List, Optional, Sequence, Tuple
 
 WIDTH_INCHES = 5.0  # 360 px at 72 dpi
-BAR_COLOR = "#234e52"  # the widget's colour (bot/defaults.env WIDGET_COLOR)
+BAR_COLOR = "#234e52"  # the widget's colour (clinic_common/defaults.env WIDGET_COLOR)
 ACCENT = "#c05621"
 LABEL_WIDTH = 18  # characters on a bar label's line
 FONT_SIZE = 14  # about 13 px on a 375-px phone, 16 px on a laptop (the page caps the width)

@@ -1,12 +1,8 @@
-"""The insights settings, from bot/defaults.env (overridden by .env and the
-environment, bot/env.py), read when asked so a changed environment applies."""
+"""The insights settings, from clinic_common/defaults.env (overridden by .env and the
+environment, clinic_common/settings.py), read when asked so a changed environment applies."""
 import os
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
-
-from bot.env import load_defaults
-
-load_defaults()
 
 
 @dataclass(frozen=True)

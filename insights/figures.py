@@ -9,16 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import lead_store
-from actions.settings import get_settings
-from bot.database import engine_for
+from clinic_common.database import engine_for
+from clinic_common.lead_tables import DELIVERED, PARKED, PENDING, SENDING, Base, Lead
+from clinic_common.settings import get_settings
 from insights import links, outcomes
 from insights.events import Turn, read_turns
 from insights.misses import Miss, find_misses
 from insights.period import STAFF_CHANNEL, Period
 from insights.stores import LEADS, TRACKER, StoreUnavailable, missing_sqlite_file, reason
 
-PENDING_STATUSES = (lead_store.PENDING, lead_store.SENDING)
+PENDING_STATUSES = (PENDING, SENDING)
 
 
 @dataclass
@@ -95,9 +95,9 @@ def _leads(leads_url: str, period: Period) -> List[Tuple[str, str]]:
     """(conversation, delivery status) of each call-back request made in the period."""
     if missing_sqlite_file(leads_url):
         return []  # made by the action server with the first request: none yet
-    lead = lead_store.Lead.__table__
+    lead = Lead.__table__
     start, end = period.naive_utc(period.start), period.naive_utc(period.end)
-    with engine_for(leads_url, lead_store.Base.metadata).connect() as connection:
+    with engine_for(leads_url, Base.metadata).connect() as connection:
         rows = connection.execute(
             select(lead.c.sender_id, lead.c.status).where(
                 lead.c.created_at >= start, lead.c.created_at < end, _channel_filter(period, lead.c.channel))
@@ -132,9 +132,9 @@ def compute(period: Period, low_confidence: float, tracker_url: Optional[str] = 
     figures.links_clicked = len({link_id for link_id, _ in clicks})
     statuses = Counter(status for _, status in leads)
     figures.leads_created = len(leads)
-    figures.leads_delivered = statuses[lead_store.DELIVERED]
+    figures.leads_delivered = statuses[DELIVERED]
     figures.leads_pending = sum(statuses[s] for s in PENDING_STATUSES)
-    figures.leads_parked = statuses[lead_store.PARKED]
+    figures.leads_parked = statuses[PARKED]
     figures.funnel = _funnel(turns, shown, clicks, leads)
     return figures
 

@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import declarative_base
 
-from actions.settings import get_settings
-from bot.database import engine_for
+from clinic_common.database import engine_for
+from clinic_common.settings import get_settings
 from insights.config import get_insights_settings
 
 logger = logging.getLogger(__name__)

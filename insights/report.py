@@ -6,7 +6,7 @@ Usage: python -m insights.report [--from YYYY-MM-DD] [--to YYYY-MM-DD]
 import sys
 from typing import List, Optional
 
-from bot.env import describe
+from clinic_common.settings import describe
 from insights.cli import arguments, figures_and_groups, period_of
 from insights.figures import Figures
 from insights.grouping import Group

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import List, Optional
 
-from bot.database import private_file, private_folder
+from clinic_common.database import private_file, private_folder
 from insights.cli import arguments, figures_and_groups, period_of
 from insights.grouping import Group
 from insights.period import Period

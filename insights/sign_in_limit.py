@@ -1,7 +1,7 @@
 """Wrong insights tokens from one address are limited (INSIGHTS_SIGN_IN_LIMIT,
 e.g. "5/minute 20/hour"), or anyone could try tokens until one opened the
 page. The windows and their arithmetic are the channels' rate limiter's
-(bot/channels/rate_limit.py), counting one address's wrong tokens.
+(bot/server/channels/rate_limit.py), counting one address's wrong tokens.
 
 Once an address is over, every token it sends is refused (429 with
 Retry-After) until the limiter would count one more, right token or not, so
@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Callable, Dict, List
 
-from bot.channels import rate_limit
+from bot.server.channels import rate_limit
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ database that does not answer is named by its setting, never by its URL
 """
 from typing import Optional
 
-from bot.database import sqlite_path
+from clinic_common.database import sqlite_path
 
 TRACKER = "TRACKER_DB_URL"
 LEADS = "LEADS_DB_URL"

@@ -90,7 +90,7 @@ def test_the_door_over_http(assistant):
 
 
 def test_wrong_tokens_from_one_address_are_refused_for_a_while(assistant):
-    """The default limit (bot/defaults.env: 5 wrong tokens a minute), from
+    """The default limit (clinic_common/defaults.env: 5 wrong tokens a minute), from
     addresses of their own (127.0.0.x is this machine), as a guesser's."""
     url = page_url(assistant)
     guesser, colleague = client("127.0.0.31"), client("127.0.0.32")

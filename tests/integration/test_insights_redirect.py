@@ -113,7 +113,7 @@ def test_forgetting_a_conversation_forgets_its_links_and_clicks(assistant):
     link = link_in(assistant.say("redirect-forget", "yes")[0]["text"])
     requests.get(link, allow_redirects=False, timeout=10)
     assert any(row[1] == "redirect-forget" for row in clicks(assistant))
-    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.privacy", "forget",
+    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.privacy", "forget",
                            "redirect-forget"], cwd=ROOT, env=assistant.env, capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
