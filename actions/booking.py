@@ -1,37 +1,18 @@
 """Booking handoff: the clinic's booking link, and how to reach a person."""
-from typing import Any, Dict, List, Optional, Text
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import WEB, channel_kind, channel_name, latest_topic
 from actions.disclaimer import disclaim_if_first
+from clinic_common.booking_links import shown_link
 from clinic_common.settings import get_settings
-from insights.links import shown_link
 
 CALL_BACK_BUTTONS = [
     {"title": "Yes, call me back", "payload": "/affirm"},
     {"title": "No, thanks", "payload": "/deny"},
 ]
-
-
-def booking_link(base_url: str, channel: str, topic: Optional[str]) -> str:
-    """The booking URL with tracking parameters for the clinic's analytics.
-
-    Any query string already in the configured URL is kept.
-    """
-    parts = urlsplit(base_url)
-    query = dict(parse_qsl(parts.query))
-    query.update(
-        {
-            "utm_source": "assistant",
-            "utm_medium": channel,
-            "utm_campaign": "free_assessment",
-            "utm_content": topic or "direct",
-        }
-    )
-    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 class ActionBookingLink(Action):

@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 from actions import lead_store, tracker_scrub
 from actions.conversation import SMS, WEB, channel_kind, channel_name, latest_topic
 from clinic_common import sms_number
+from clinic_common.booking_links import shown_link
 from clinic_common.contacts import e164
 from clinic_common.settings import get_settings
-from insights.links import shown_link
 
 logger = logging.getLogger(__name__)
 

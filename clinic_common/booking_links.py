@@ -1,7 +1,9 @@
 """Booking links that can be counted: each link shown to a visitor is a short
 id on the assistant's own server (`<RASA_PUBLIC_URL>/go/book?c=<id>`), kept
 with the conversation, channel and topic it was shown for; a click on it is
-kept the same way (insights/redirect.py). No personal data: a texter's
+kept the same way (insights/redirect.py). Made by the action server
+(actions/booking.py, actions/leads.py), followed on the Rasa server, deleted
+by the privacy commands: shared here. No personal data: a texter's
 conversation id is already a keyed hash, and nothing else about the visitor
 is stored.
 
@@ -13,6 +15,7 @@ import logging
 import re
 import secrets
 from typing import Any, Optional
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Column, DateTime, Integer, String, select
 from sqlalchemy.engine import Engine
@@ -21,7 +24,6 @@ from sqlalchemy.orm import declarative_base
 
 from clinic_common.database import engine_for
 from clinic_common.settings import get_settings
-from insights.config import get_insights_settings
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +63,28 @@ def engine(url: Optional[str] = None) -> Engine:
     return engine_for(url or get_settings().tracker_db_url, Base.metadata)
 
 
+def booking_link(base_url: str, channel: str, topic: Optional[str]) -> str:
+    """The booking URL with tracking parameters for the clinic's analytics.
+
+    Any query string already in the configured URL is kept.
+    """
+    parts = urlsplit(base_url)
+    query = dict(parse_qsl(parts.query))
+    query.update(
+        {
+            "utm_source": "assistant",
+            "utm_medium": channel,
+            "utm_campaign": "free_assessment",
+            "utm_content": topic or "direct",
+        }
+    )
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def destination(channel: str, topic: Optional[str]) -> str:
     """The clinic's booking page with the tracking parameters the clinic's
-    analytics already know (actions/booking.py)."""
-    from actions.booking import booking_link  # actions.booking imports this module
-
+    analytics already know, read when the link is followed: a changed
+    booking page applies to links already sent."""
     return booking_link(get_settings().booking_url, channel, topic)
 
 
@@ -85,7 +104,7 @@ def shown_link(sender_id: str, channel: str, topic: Optional[str]) -> str:
     """The booking link to show a visitor: a counted short link, or, for the
     staff shell or while the conversation database cannot take it, the
     booking page itself (the visitor is never left without a link)."""
-    public_url = get_insights_settings().public_url
+    public_url = get_settings().rasa_public_url.strip().rstrip("/")
     if channel == STAFF_CHANNEL or not public_url:
         return destination(channel, topic)
     try:

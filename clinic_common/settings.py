@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.env")
 LOCAL_FILE = Path(__file__).resolve().parents[1] / ".env"
@@ -104,6 +105,13 @@ def _split(separators: str) -> Callable[[str], Tuple[str, ...]]:
     return parse
 
 
+def _timezone(value: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(value.strip() or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("not a time zone name (IANA, e.g. America/New_York)") from error
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting of defaults.env (each documented there), typed."""
@@ -171,6 +179,14 @@ class Settings:
     backup_dir: Path = _setting("BACKUP_DIR", lambda value: Path(value.strip()))
     backup_keep_days: float = _setting("BACKUP_KEEP_DAYS", float)
     privacy_policy_url: str = _setting("PRIVACY_POLICY_URL")
+    # Insights (insights/): the staff page's token (empty: closed), the
+    # confidence below which an answer is listed for review, and the time
+    # zone whose days the page counts in.
+    insights_token: str = _setting("INSIGHTS_TOKEN")
+    # Windows of count/period for wrong tokens from one address (insights/sign_in_limit.py).
+    insights_sign_in_limit: str = _setting("INSIGHTS_SIGN_IN_LIMIT")
+    insights_low_confidence: float = _setting("INSIGHTS_LOW_CONFIDENCE", float)
+    insights_timezone: ZoneInfo = _setting("INSIGHTS_TIMEZONE", _timezone)
 
     @property
     def sms_sender_hash_key(self) -> str:

@@ -15,8 +15,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from clinic_common import client_address
+from clinic_common.settings import get_settings
 from insights import access, page, review, sign_in_limit
-from insights.config import get_insights_settings
 from insights.figures import Figures, compute
 from insights.grouping import Group, grouped
 from insights.period import BadPeriod, Period, parse
@@ -61,17 +61,17 @@ def _offered_token(request: Request, token: str, offered: str) -> Optional[HTTPR
 
 def _period(request: Request) -> Tuple[Period, Optional[str]]:
     """The period asked for, or the default one and what was wrong."""
-    settings = get_insights_settings()
+    settings = get_settings()
     try:
         return parse(request.args.get("from"), request.args.get("to"), request.args.get("channel"),
-                     settings.timezone), None
+                     settings.insights_timezone), None
     except BadPeriod as problem:
-        return parse(None, None, None, settings.timezone), str(problem)
+        return parse(None, None, None, settings.insights_timezone), str(problem)
 
 
 def _read(period: Period) -> Tuple[Figures, List[Group], str]:
-    settings = get_insights_settings()
-    figures = compute(period, settings.low_confidence)
+    settings = get_settings()
+    figures = compute(period, settings.insights_low_confidence)
     groups, note = grouped(figures.misses)
     return figures, groups, note
 
@@ -87,7 +87,7 @@ class InsightsChannel(InputChannel):
         sign_in_limit.limit()  # a bad INSIGHTS_SIGN_IN_LIMIT stops the server here, named
 
         def refusal(request: Request) -> Optional[HTTPResponse]:
-            token = get_insights_settings().token
+            token = get_settings().insights_token
             if not token:
                 return _html(page.closed(CLOSED), status=403)
             offered = access.bearer(request.headers.get("authorization", ""))
@@ -131,7 +131,7 @@ class InsightsChannel(InputChannel):
 
         @blueprint.route("/login", methods=["POST"])
         async def sign_in(request: Request) -> HTTPResponse:
-            token = get_insights_settings().token
+            token = get_settings().insights_token
             if not token:
                 return _html(page.closed(CLOSED), status=403)
             offered = (request.form.get("token") or "") if request.form else ""
@@ -166,5 +166,5 @@ def _set_cookie(answer: HTTPResponse, value: str, max_age: int, request: Request
     cookie["samesite"] = "Strict"
     cookie["path"] = "/webhooks/insights/"
     cookie["max-age"] = max_age
-    if get_insights_settings().production or request.scheme == "https":
+    if get_settings().production or request.scheme == "https":
         cookie["secure"] = True

@@ -4,7 +4,7 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from insights.config import get_insights_settings
+from clinic_common.settings import get_settings
 from insights.figures import Figures, compute
 from insights.grouping import Group, grouped
 from insights.period import ALL, CHANNELS, DEFAULT_DAYS, BadPeriod, Period, parse
@@ -22,7 +22,7 @@ def arguments(description: str, argv: Optional[List[str]]) -> argparse.Namespace
 
 def period_of(options: argparse.Namespace) -> Period:
     try:
-        return parse(options.first, options.last, options.channel, get_insights_settings().timezone)
+        return parse(options.first, options.last, options.channel, get_settings().insights_timezone)
     except BadPeriod as problem:
         print(f"Cannot report on that period: {problem}.", file=sys.stderr)
         raise SystemExit(2) from None
@@ -32,7 +32,7 @@ def figures_and_groups(period: Period) -> Tuple[Figures, List[Group], str]:
     """The figures, or exit 1 with the store that could not be read: from
     cron, the email then says what is wrong instead of a traceback."""
     try:
-        figures = compute(period, get_insights_settings().low_confidence)
+        figures = compute(period, get_settings().insights_low_confidence)
     except StoreUnavailable as problem:
         print(f"{problem}. make report and make review read the databases directly: they need no running "
               "assistant, but the database must be reachable.", file=sys.stderr)

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from clinic_common import booking_links
 from clinic_common.database import engine_for
 from clinic_common.lead_tables import DELIVERED, PARKED, PENDING, SENDING, Base, Lead
 from clinic_common.settings import get_settings
-from insights import links, outcomes
+from insights import outcomes
 from insights.events import Turn, read_turns
 from insights.misses import Miss, find_misses
 from insights.period import STAFF_CHANNEL, Period
@@ -76,7 +77,7 @@ def _channel_filter(period: Period, column):
 def _links(engine: Engine, period: Period) -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
     """(link id, conversation) of the links shown and of the clicks."""
     start, end = period.naive_utc(period.start), period.naive_utc(period.end)
-    shown_table, click_table = links.BookingLink.__table__, links.BookingClick.__table__
+    shown_table, click_table = booking_links.BookingLink.__table__, booking_links.BookingClick.__table__
     with engine.connect() as connection:
         shown = connection.execute(
             select(shown_table.c.id, shown_table.c.sender_id).where(
@@ -115,7 +116,7 @@ def compute(period: Period, low_confidence: float, tracker_url: Optional[str] = 
         raise StoreUnavailable(TRACKER, f"there is no database at {missing} (has the assistant run with this "
                                         "setting, and is this the folder it runs in?)")
     try:
-        tracker_engine = links.engine(tracker_url)
+        tracker_engine = booking_links.engine(tracker_url)
         turns = read_turns(tracker_engine, period)
         shown, clicks = _links(tracker_engine, period)
     except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder

@@ -21,7 +21,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from insights import links
+from clinic_common import booking_links
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +35,17 @@ UNKNOWN_CHANNEL = "unknown"
 
 def _follow(link_id: str, count: bool) -> str:
     """Where the link sends the visitor; counts the click if asked to."""
-    link: Optional[links.BookingLink] = None
+    link: Optional[booking_links.BookingLink] = None
     try:
-        link = links.find(link_id)
+        link = booking_links.find(link_id)
         if link is not None and count:
-            links.record_click(link)
+            booking_links.record_click(link)
     except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
         logger.warning("Booking link click not counted: the conversation database answered %s",
                        type(error).__name__)
     if link is None:
-        return links.destination(UNKNOWN_CHANNEL, None)
-    return links.destination(link.channel, link.topic)
+        return booking_links.destination(UNKNOWN_CHANNEL, None)
+    return booking_links.destination(link.channel, link.topic)
 
 
 class BookingRedirect(InputChannel):

@@ -11,17 +11,16 @@ live in this process, like the channels' (README, Operations).
 """
 import functools
 import logging
-import os
 import threading
 import time
 from typing import Callable, Dict, List
 
 from bot.server.channels import rate_limit
+from clinic_common.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 SETTING = "INSIGHTS_SIGN_IN_LIMIT"
-DEFAULT = "5/minute 20/hour"
 _MAX_BLOCKED = 10_000  # addresses blocked at once, before the expired ones are dropped
 
 
@@ -57,8 +56,7 @@ class SignInLimit:
 @functools.lru_cache(maxsize=1)
 def limit() -> SignInLimit:
     """The process's limit, from the setting (read once, at start)."""
-    value = os.environ.get(SETTING)
-    return SignInLimit(rate_limit.parse_windows(SETTING, DEFAULT if value is None else value))
+    return SignInLimit(rate_limit.parse_windows(SETTING, get_settings().insights_sign_in_limit))
 
 
 def reason(seconds: int) -> str:

@@ -36,6 +36,7 @@ from sqlalchemy import bindparam, create_engine, delete, func, inspect, or_, sel
 from sqlalchemy.engine import Engine
 
 from clinic_common import lead_spool
+from clinic_common.booking_links import BookingClick, BookingLink
 from clinic_common.contacts import e164
 from clinic_common.database import sqlite_path
 from clinic_common.lead_tables import DELIVERED, Alert, Lead
@@ -231,11 +232,11 @@ def _delete_conversations(sender_ids: Iterable[str]) -> int:
     engine = _engine(get_settings().tracker_db_url)
     if not ids or not _has_table(engine, "events"):
         return 0
-    # The booking links shown in it, and their clicks (insights/links.py), name it too.
-    linked = [table for table in ("booking_links", "booking_clicks") if _has_table(engine, table)]
+    # The booking links shown in it, and their clicks, name it too.
+    linked = [model for model in (BookingLink, BookingClick) if _has_table(engine, model.__tablename__)]
     with engine.begin() as db:
-        for table in linked:
-            db.execute(_in(f"DELETE FROM {table} WHERE sender_id IN :ids", "ids"), {"ids": ids})
+        for model in linked:
+            db.execute(delete(model).where(model.sender_id.in_(ids)))
         return db.execute(_in("DELETE FROM events WHERE sender_id IN :ids", "ids"), {"ids": ids}).rowcount
 
 

@@ -3,8 +3,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import ActionBookingLink, ActionHumanHandoff, booking_link
-from insights import links
+from actions.booking import ActionBookingLink, ActionHumanHandoff
+from clinic_common import booking_links
+from clinic_common.booking_links import booking_link
 from tests.trackers import action_replies, tracker_before_action
 
 
@@ -39,9 +40,9 @@ def test_link_keeps_the_configured_query_and_marks_direct_bookings():
 
 
 def stored_link(url):
-    """The counted link behind a short link (insights/links.py)."""
+    """The counted link behind a short link (clinic_common/booking_links.py)."""
     assert url.startswith("http://localhost:5005/go/book?c=")
-    return links.find(query(url)["c"])
+    return booking_links.find(query(url)["c"])
 
 
 def test_web_visitors_get_a_link(domain):
@@ -50,7 +51,7 @@ def test_web_visitors_get_a_link(domain):
     assert title == "Book my free assessment"
     link = stored_link(url)
     assert (link.channel, link.topic) == ("socketio", "cost")
-    assert query(links.destination(link.channel, link.topic))["utm_medium"] == "socketio"
+    assert query(booking_links.destination(link.channel, link.topic))["utm_medium"] == "socketio"
 
 
 def test_texters_get_the_full_url_in_plain_text(domain):
@@ -87,7 +88,7 @@ def test_booking_url_comes_from_configuration(domain, monkeypatch):
     monkeypatch.setenv("BOOKING_URL", "https://book.example.org/hair")
     link = stored_link(booking_messages(domain)[0]["text"].split()[-1])
     # Read when the visitor clicks: a changed booking page applies to links already sent.
-    assert links.destination(link.channel, link.topic).startswith("https://book.example.org/hair?")
+    assert booking_links.destination(link.channel, link.topic).startswith("https://book.example.org/hair?")
 
 
 def test_handoff_gives_configured_phone_and_email(domain, monkeypatch):

@@ -408,7 +408,7 @@
   // --- Booking links -------------------------------------------------------
 
   // The assistant's counted short link (<Rasa server>/go/book?c=<id>,
-  // insights/links.py), or the booking page with its tracking parameters.
+  // clinic_common/booking_links.py), or the booking page with its tracking parameters.
   var TRACKED_URL = /https?:\/\/[^\s<>"'`]+\/go\/book\?c=[\w-]+|https:\/\/[^\s<>"'`]+[?&]utm_source=[^\s<>"'`]*/g;
 
   function bookingLink(url) {
