@@ -48,6 +48,14 @@ else
     page_line="    Website widget: not served here (RUN_DEMO_PAGE=false)"
 fi
 
+# The staff page opens only with a token (INSIGHTS_TOKEN); say so rather
+# than point at a page that will refuse everyone.
+if [ -n "${INSIGHTS_TOKEN:-}" ]; then
+    insights_line="http://localhost:$RASA_PORT/webhooks/insights/ (sign in with INSIGHTS_TOKEN)"
+else
+    insights_line="closed until INSIGHTS_TOKEN is set (.env)"
+fi
+
 announce() {
     # Up means ready: the model, the stores and the action server all answer.
     until curl -fsS "http://127.0.0.1:$RASA_PORT/webhooks/health/ready" >/dev/null 2>&1; do sleep 1; done
@@ -59,6 +67,7 @@ $page_line
     Twilio webhook: http://localhost:$RASA_PORT/webhooks/twilio/webhook
     Health:         http://localhost:$RASA_PORT/webhooks/health/ready (and /live)
     Staff shell:    make shell (in another terminal)
+    Staff page:     $insights_line
   Stop with Ctrl-C.
 
 MSG

@@ -64,9 +64,11 @@ def wait_until_closed(ports: Dict[str, int], timeout: float = 60) -> None:
 
 
 def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
-    with make_run(tmp_path) as (run, ports):
+    with make_run(tmp_path, INSIGHTS_TOKEN="") as (run, ports):
         banner = (tmp_path / "run.log").read_text()
         assert f"http://localhost:{ports['WEB_PORT']}" in banner and "curl" in banner
+        # No staff token: the banner says the staff page is closed, not where it is.
+        assert "Staff page:     closed until INSIGHTS_TOKEN is set" in banner
         assert f"action server: http://127.0.0.1:{ports['ACTION_PORT']}/webhook" in banner
 
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
@@ -134,8 +136,15 @@ def test_production_refuses_to_start_with_the_public_development_secrets(tmp_pat
 
 def test_the_tokens_are_on_no_command_line_and_refused_api_calls_are_logged_with_the_address(tmp_path):
     token, action_token = f"api-token-{uuid.uuid4().hex}", f"action-token-{uuid.uuid4().hex}"
-    with make_run(tmp_path, RASA_API_TOKEN=token, ACTION_SERVER_TOKEN=action_token) as (run, ports):
+    staff_token = f"staff-token-{uuid.uuid4().hex}"
+    with make_run(tmp_path, RASA_API_TOKEN=token, ACTION_SERVER_TOKEN=action_token,
+                  INSIGHTS_TOKEN=staff_token) as (run, ports):
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
+        # With a staff token the banner points at the staff page, which opens with it.
+        staff_page = f"http://localhost:{ports['RASA_PORT']}/webhooks/insights/"
+        assert f"Staff page:     {staff_page} (sign in with INSIGHTS_TOKEN)" in (tmp_path / "run.log").read_text()
+        assert requests.get(staff_page.replace("localhost", "127.0.0.1"), timeout=30,
+                            headers={"Authorization": f"Bearer {staff_token}"}).status_code == 200
         # Booking runs on the action server, which now wants the token: Rasa sends it.
         booking = requests.post(f"{rasa}/webhooks/rest/webhook",
                                 json={"sender": "api-user", "message": "book a consultation"}, timeout=30)
@@ -152,6 +161,7 @@ def test_the_tokens_are_on_no_command_line_and_refused_api_calls_are_logged_with
         log = (tmp_path / "run.log").read_text()
         assert log.count("Refused an HTTP API call (GET /conversations/api-user/tracker) from 127.0.0.1") == 2
         assert token not in log and action_token not in log and "a-wrong-guess" not in log
+        assert staff_token not in log
 
 
 def _pids():
