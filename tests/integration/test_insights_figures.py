@@ -14,7 +14,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
@@ -24,20 +23,13 @@ from tests.booking_links import link_in
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.servers import ROOT, Assistant
 from tests.twilio_client import TwilioSender, texter_id
+from tests.waiting import wait_for
 from tests.widget_client import close, open_session, wait_for_text
 
 TOKEN = "insights-test-token-0123456789"
 TEXTER = "+12125550177"
 WIDGET = uuid.uuid4().hex
 FALLBACK_WITH_CONTACTS = "blorp wibble fnord 212-555-0142 zork@example.com"
-
-
-def wait_for(condition, what, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.1)
 
 
 def lead_status(assistant, sender):

@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -27,19 +26,12 @@ from tests.clinic_webhook import FakeClinicWebhook
 from tests.scale_services import PostgresServer
 from tests.servers import ROOT, Assistant
 from tests.twilio_client import TwilioSender, texter_id
+from tests.waiting import wait_for
 
 TOKEN = "insights-pg-token-0123456789"
 TEXTER = "+12125550188"
 ZONE = "Pacific/Kiritimati"  # UTC+14: today there is tomorrow in UTC for ten hours of each day
 FALLBACK_WITH_CONTACTS = "blorp wibble fnord 212-555-0142 zork@example.com"
-
-
-def wait_for(condition, what, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout}s")
-        time.sleep(0.1)
 
 
 def lead_status(leads_url, sender):
@@ -86,7 +78,7 @@ def clinic(tmp_path_factory):
             assistant.say("pg-r1", "Sam Park")
             assistant.say("pg-r1", "sam.park@example.com")
             assert "Thanks, Sam Park!" in assistant.say("pg-r1", "Denver")[0]["text"]
-            wait_for(lambda: lead_status(leads_url, "pg-r1") == "delivered", "the REST lead delivered")
+            wait_for(lambda: lead_status(leads_url, "pg-r1") == "delivered", "the REST lead delivered", timeout=30.0)
             # REST: not understood, then "Something else"; an answer given barely.
             assert "did you mean" in assistant.say("pg-r2", FALLBACK_WITH_CONTACTS)[-1]["text"]
             assistant.say("pg-r2", "/out_of_scope")
