@@ -45,7 +45,7 @@ help:
 	@echo "make test       run every test (what CI runs, after make lint)"
 	@echo "make test-unit  the unit tests only: seconds, no servers"
 	@echo "make test-e2e   the test stories (tests/e2e) against the trained model"
-	@echo "make lint       ruff and mypy on the project's code (pyproject.toml)"
+	@echo "make lint       ruff (lint and format check) and mypy on the project's code (pyproject.toml)"
 	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
 	@echo "make train      train the model if data, domain or config changed"
 	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
@@ -196,10 +196,12 @@ test-e2e: $(MODEL)
 	$(RASA) test core --stories tests/e2e --model $(MODEL) \
 		--fail-on-prediction-errors --out results/e2e
 
-# Lint and type checks, configured in pyproject.toml. mypy runs in the
+# Lint, format and type checks, configured in pyproject.toml (`ruff format .`
+# fixes the layout). mypy runs in the
 # project's venv, so it checks calls into Rasa against Rasa's own code.
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m mypy
 
 clean:

@@ -1,4 +1,5 @@
 """Booking handoff: the clinic's booking link, and how to reach a person."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker

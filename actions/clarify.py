@@ -15,6 +15,7 @@ The FallbackClassifier in config.yml decides when to ask: a top intent below
 its threshold, or two intents closer than its ambiguity threshold. Buttons
 are numbered options on SMS (bot/server/channels/sms_format.py).
 """
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Text
@@ -36,8 +37,7 @@ MAX_GUESSES = 2
 
 DID_YOU_MEAN = "Just to be sure I answer the right question: did you mean one of these?"
 ASK_AGAIN = (
-    "No problem. You can reach the clinic's team at {phone} or {email}. "
-    "Or pick a topic below, or ask in other words."
+    "No problem. You can reach the clinic's team at {phone} or {email}. Or pick a topic below, or ask in other words."
 )
 GIVE_UP = (
     "Sorry, I didn't quite get that. I can answer questions about stem cell "

@@ -3,6 +3,7 @@ parking are part of the locations answer, actions/faq.py). They are
 configuration, not content (the guide names none), so a clinic fills them in
 clinic_common/defaults.env or its environment; while one is empty, the visitor gets the
 clinic's phone number instead of a guess."""
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker

@@ -4,6 +4,7 @@ visitor reads our messages on, and the FAQ topic answered last.
 The same action answers a web widget (buttons and links render), a text
 message (plain text only, links written out) and a terminal or REST client.
 """
+
 from typing import Optional
 
 from rasa_sdk import Tracker
@@ -43,7 +44,7 @@ def latest_topic(tracker: Tracker) -> Optional[str]:
         if event.get("event") == "action":
             name = event.get("name") or ""
             if name.startswith(ANSWER_PREFIX):
-                return name[len(ANSWER_PREFIX):]
+                return name[len(ANSWER_PREFIX) :]
             if name == LOCATIONS_ANSWER:
                 return "locations"
     return None

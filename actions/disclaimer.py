@@ -10,6 +10,7 @@ mean...?") asks for the disclaimer response before its reply, marked
 `first_reply_only`: the generator fills it in when nothing was said yet, and
 drops it otherwise.
 """
+
 from rasa_sdk.executor import CollectingDispatcher
 
 DISCLAIMER = "utter_disclaimer"

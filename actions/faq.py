@@ -1,4 +1,5 @@
 """The one FAQ answer that depends on configuration: where the clinic sees patients."""
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -45,10 +46,7 @@ class ActionAnswerLocations(Action):
             if near:
                 text = f"Yes, there's a clinic in {asked}: {'; '.join(near)}."
             else:
-                text = (
-                    f"There's no clinic listed in {asked} yet. "
-                    f"Current locations: {listed}."
-                )
+                text = f"There's no clinic listed in {asked} yet. Current locations: {listed}."
         else:
             text = f"The clinic sees patients in: {listed}."
         dispatcher.utter_message(text=text)

@@ -30,6 +30,7 @@ Usage: python -m actions.lead_store retry   (exits 1 while anything waits in
 the spool, or while a webhook is set and anything is pending or parked, so
 cron can alert)
 """
+
 import datetime as dt
 import hashlib
 import hmac
@@ -98,8 +99,7 @@ def _keep(model, kind: str, **fields: object) -> bool:
         return True
     except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
         path = lead_spool.keep(kind, fields)
-        logger.error("The lead database could not take a %s (%s): kept in %s until it can",
-                     kind, why(error), path)
+        logger.error("The lead database could not take a %s (%s): kept in %s until it can", kind, why(error), path)
         return False
 
 
@@ -123,8 +123,9 @@ def import_spooled() -> int:
             model = models[record["kind"]]
             row = model(spool_id=record["spool_id"], created_at=record["created_at"], **record["fields"])
         except (ValueError, KeyError, TypeError) as error:
-            logger.error("Cannot read %s in the lead spool (%s): left there for a person to look at",
-                         path, type(error).__name__)
+            logger.error(
+                "Cannot read %s in the lead spool (%s): left there for a person to look at", path, type(error).__name__
+            )
             continue
         with session() as db:
             db.add(row)
@@ -134,8 +135,9 @@ def import_spooled() -> int:
             except IntegrityError:
                 db.rollback()
                 if db.query(model).filter(model.spool_id == record["spool_id"]).first() is None:
-                    logger.error("The lead database refused %s (IntegrityError): left there for a "
-                                 "person to look at", path)
+                    logger.error(
+                        "The lead database refused %s (IntegrityError): left there for a person to look at", path
+                    )
                     continue
                 # else an earlier run stored it, then died before deleting the file
         lead_spool.remove(path)
@@ -183,8 +185,10 @@ def _release_stale_claims(db) -> None:
     stale = dt.datetime.utcnow() - dt.timedelta(seconds=CLAIM_STALE_SECONDS)
     for model in (Alert, Lead):
         db.execute(
-            update(model).where(model.status == SENDING, model.claimed_at < stale)
-            .values(status=PENDING).execution_options(synchronize_session=False)
+            update(model)
+            .where(model.status == SENDING, model.claimed_at < stale)
+            .values(status=PENDING)
+            .execution_options(synchronize_session=False)
         )
     db.commit()
 
@@ -228,8 +232,11 @@ def deliver_pending(due_only: bool = False) -> int:
     try:
         import_spooled()
     except SQLAlchemyError as error:
-        logger.warning("The lead database is still unavailable (%s): %d alerts and leads wait in the spool",
-                       why(error), len(lead_spool.waiting()))
+        logger.warning(
+            "The lead database is still unavailable (%s): %d alerts and leads wait in the spool",
+            why(error),
+            len(lead_spool.waiting()),
+        )
         return 0
     settings = get_settings()
     if not settings.webhook_url:
@@ -248,8 +255,11 @@ def deliver_pending(due_only: bool = False) -> int:
                 try:
                     post_signed(item.payload(), idempotency_key=key)
                 except requests.RequestException as error:
-                    refused = isinstance(error, requests.HTTPError) and error.response is not None \
+                    refused = (
+                        isinstance(error, requests.HTTPError)
+                        and error.response is not None
                         and 400 <= error.response.status_code < 500
+                    )
                     item.last_error = str(error)[:500]
                     item.claimed_at = None
                     if item.attempts >= MAX_ATTEMPTS:
@@ -291,8 +301,10 @@ def main(argv: List[str]) -> int:
         imported = import_spooled()
         before = len(pending_alerts()) + len(pending_leads())
     except SQLAlchemyError as error:
-        print(f"the lead database is unavailable ({why(error)}): {len(lead_spool.waiting())} alerts "
-              f"and leads wait in {lead_spool.folder()} until it is back")
+        print(
+            f"the lead database is unavailable ({why(error)}): {len(lead_spool.waiting())} alerts "
+            f"and leads wait in {lead_spool.folder()} until it is back"
+        )
         return 1
     if imported:
         print(f"{imported} alerts and leads moved from {lead_spool.folder()} into the lead database")
@@ -306,8 +318,10 @@ def main(argv: List[str]) -> int:
         print("no CLINIC_WEBHOOK_URL: alerts and leads stay in the lead database")
         return 1 if unreadable else 0
     if waiting["pending"] or waiting["parked"] or unreadable:  # "sending": another run has it now
-        print(f"still waiting: {waiting['pending']} pending, {waiting['sending']} being sent, "
-              f"{waiting['parked']} parked (refused {MAX_ATTEMPTS} times: see last_error)")
+        print(
+            f"still waiting: {waiting['pending']} pending, {waiting['sending']} being sent, "
+            f"{waiting['parked']} parked (refused {MAX_ATTEMPTS} times: see last_error)"
+        )
         return 1
     return 0
 

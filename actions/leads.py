@@ -1,4 +1,5 @@
 """The call-back form (lead_form): validation and submission."""
+
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -32,8 +33,13 @@ QUESTION_PREFIXES = ("ask_", "clinic_", "several_topics")
 # Park", "Jordan Price") is the name whatever the classifier thinks.
 NAME_OVER_QUESTION_BELOW = 0.6
 NOT_AN_ANSWER = {
-    "emergency", "self_harm", "poisoning", "message_too_long",
-    "deny", "human_handoff", "bot_challenge",
+    "emergency",
+    "self_harm",
+    "poisoning",
+    "message_too_long",
+    "deny",
+    "human_handoff",
+    "bot_challenge",
 }
 # Words of a sentence or a symptom, never of a name or a city: the form must
 # not store "I want to kill myself" or "my chest hurts" as either.
@@ -139,10 +145,7 @@ class AskLeadContact(AskLeadSlot):
     slot = "lead_contact"
 
     def question(self, tracker: Tracker) -> str:
-        return (
-            f"Thanks, {tracker.get_slot('lead_name')}. "
-            "What phone number or email should the clinic use?"
-        )
+        return f"Thanks, {tracker.get_slot('lead_name')}. What phone number or email should the clinic use?"
 
     def options(self, tracker: Tracker) -> List[Dict[str, str]]:
         # A texter's own number is one reply away; the SMS channel sends it
@@ -280,8 +283,11 @@ class ActionSubmitLead(Action):
         except OSError as error:
             # Neither could keep it: the details stay in the conversation (its
             # slots, unscrubbed), and the visitor is told the truth.
-            logger.error("Could not keep a call-back request for conversation %s anywhere (%s)",
-                         tracker.sender_id, type(error).__name__)
+            logger.error(
+                "Could not keep a call-back request for conversation %s anywhere (%s)",
+                tracker.sender_id,
+                type(error).__name__,
+            )
             phone = get_settings().clinic_phone
             dispatcher.utter_message(
                 text="Sorry, I couldn't save your request just now. Please try again in a moment, "
@@ -293,8 +299,9 @@ class ActionSubmitLead(Action):
         try:
             tracker_scrub.scrub(get_settings().tracker_db_url, tracker.sender_id, [slot_contact, typed])
         except Exception as error:  # the visitor's request is stored: never fail it here
-            logger.error("Could not remove contact details from conversation %s (%s)",
-                         tracker.sender_id, lead_store.why(error))
+            logger.error(
+                "Could not remove contact details from conversation %s (%s)", tracker.sender_id, lead_store.why(error)
+            )
         # The visitor never waits for the clinic's webhook: a slow or broken
         # one must not delay this reply, and the stored lead is retried later.
         lead_store.deliver_in_background()

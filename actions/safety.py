@@ -7,6 +7,7 @@ conversation id, the channel and the time, never the message or a diagnosis,
 and only when the message ties the emergency to a treatment
 (bot/safety/component.py records that).
 """
+
 import logging
 from typing import Any, Dict, List, Text
 
@@ -39,8 +40,11 @@ class ActionAlertClinic(Action):
             try:
                 lead_store.keep_alert(type=ALERT_TYPE, sender_id=tracker.sender_id, channel=channel_name(tracker))
             except OSError as error:
-                logger.error("Could not keep the clinic's alert for conversation %s anywhere (%s)",
-                             tracker.sender_id, type(error).__name__)
+                logger.error(
+                    "Could not keep the clinic's alert for conversation %s anywhere (%s)",
+                    tracker.sender_id,
+                    type(error).__name__,
+                )
                 return []
             lead_store.deliver_in_background()
         return []

@@ -8,6 +8,7 @@ tracker store only ever appends, so rows already written are rewritten here,
 in Rasa's own `events` table, through SQLAlchemy: the same statement on
 SQLite and PostgreSQL. Only this conversation's rows are read.
 """
+
 import json
 import logging
 from typing import Iterable, List, Optional

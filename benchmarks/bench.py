@@ -9,6 +9,7 @@ client on loopback, bounded in time.
 
 Writes benchmarks/results.json and benchmarks/README.md.
 """
+
 import argparse
 import asyncio
 import datetime as dt
@@ -83,8 +84,9 @@ def training_key(config: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bool,
-          keep: bool) -> Tuple[Path, Dict[str, float]]:
+def train(
+    name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bool, keep: bool
+) -> Tuple[Path, Dict[str, float]]:
     """The model and its training time from clean: from the cache when
     `reuse` and this exact training was measured before; kept there when
     `keep`."""
@@ -98,11 +100,30 @@ def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bo
     started = time.monotonic()
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(
-        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.launch.rasa_cli", "train",
-         "--config", str(config_copy), "--domain", "domain.yml", "--data", *TRAINING_DATA,
-         "--out", str(workdir / "models"), "--fixed-model-name", name],
-        cwd=ROOT, env=env, check=True,
-        stdout=(workdir / "train.log").open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "bot.launch",
+            sys.executable,
+            "-m",
+            "bot.launch.rasa_cli",
+            "train",
+            "--config",
+            str(config_copy),
+            "--domain",
+            "domain.yml",
+            "--data",
+            *TRAINING_DATA,
+            "--out",
+            str(workdir / "models"),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=(workdir / "train.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     # CPU seconds (all threads) compare fairly even when the two trainings
@@ -115,9 +136,15 @@ def train(name: str, config: Path, workdir: Path, env: Dict[str, str], reuse: bo
     if keep:
         cached.mkdir(parents=True, exist_ok=True)
         shutil.copy(model, cached / model.name)
-        (cached / "train.json").write_text(json.dumps(
-            {"train_seconds": seconds, "date": dt.datetime.now().isoformat(timespec="minutes"),
-             "load_average": os.getloadavg()}))
+        (cached / "train.json").write_text(
+            json.dumps(
+                {
+                    "train_seconds": seconds,
+                    "date": dt.datetime.now().isoformat(timespec="minutes"),
+                    "load_average": os.getloadavg(),
+                }
+            )
+        )
     return model, seconds
 
 
@@ -147,8 +174,11 @@ def env_for(workdir: Path, rasa_port: int, action_port: int) -> Dict[str, str]:
 
 def launch(args: List[str], env: Dict[str, str], log_file: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.launch", *args], cwd=ROOT, env=env,
-        stdout=log_file.open("wb"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot.launch", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file.open("wb"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -225,8 +255,7 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
     rasa_port, action_port = free_port(), free_port()
     env = env_for(workdir, rasa_port, action_port)
     # Not `seconds`, the length of each load level below.
-    model, trained = train(name, config, workdir, env, reuse=name == "stock" and not retrain,
-                           keep=name == "stock")
+    model, trained = train(name, config, workdir, env, reuse=name == "stock" and not retrain, keep=name == "stock")
     result["train_seconds"], result["train_cpu_seconds"] = trained["wall"], trained["cpu"]
     log(f"{name}: trained in {trained['wall']} s ({trained['cpu']} s of CPU)")
 
@@ -252,15 +281,29 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
 
     actions = launch(
         [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        env, workdir / "actions.log",
+        env,
+        workdir / "actions.log",
     )
     wait_until_up(f"http://127.0.0.1:{action_port}/health", actions, workdir / "actions.log")
     url = f"http://127.0.0.1:{rasa_port}"
     started = time.monotonic()
     rasa = launch(
-        [sys.executable, "-m", "bot.launch.rasa_cli", "run", "--model", str(model), "--port", str(rasa_port),
-         "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-        env, workdir / "rasa.log",
+        [
+            sys.executable,
+            "-m",
+            "bot.launch.rasa_cli",
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(rasa_port),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ],
+        env,
+        workdir / "rasa.log",
     )
     try:
         log(f"{name}: cold start")
@@ -287,10 +330,11 @@ def bench_config(name: str, config: Path, workdir: Path, seconds: float, retrain
             log(f"{name}: {users} concurrent user(s) for {seconds:.0f} s")
             level = asyncio.run(run_load(url, users, seconds, name))
             result["load"][str(users)] = level
-            log(f"{name}:   {level['throughput_msg_s']} msg/s, p50 {level['p50_ms']} ms, "
-                f"p95 {level['p95_ms']} ms, errors {level['errors']}")
-        result["peak_rss_mb"] = {"rasa_server": peak_rss_mb(rasa.pid),
-                                 "action_server": peak_rss_mb(actions.pid)}
+            log(
+                f"{name}:   {level['throughput_msg_s']} msg/s, p50 {level['p50_ms']} ms, "
+                f"p95 {level['p95_ms']} ms, errors {level['errors']}"
+            )
+        result["peak_rss_mb"] = {"rasa_server": peak_rss_mb(rasa.pid), "action_server": peak_rss_mb(actions.pid)}
     finally:
         for process in (rasa, actions):
             process.terminate()
@@ -305,8 +349,12 @@ def run_json(command: List[str], workdir: Path, env: Dict[str, str]) -> Report:
     """Runs a `python -m ... OUT.json` scorer and returns what it wrote."""
     out = workdir / f"report-{time.monotonic_ns()}.json"
     subprocess.run(
-        [*command, str(out)], cwd=ROOT, env=env, check=True,
-        stdout=(workdir / "scorers.log").open("ab"), stderr=subprocess.STDOUT,
+        [*command, str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=(workdir / "scorers.log").open("ab"),
+        stderr=subprocess.STDOUT,
     )
     return json.loads(out.read_text())
 
@@ -373,8 +421,7 @@ print(json.dumps({"load_seconds": round(time.perf_counter() - started, 2),
 
 
 def encoder_start_cost() -> Report:
-    done = subprocess.run([sys.executable, "-c", _ENCODER_START], cwd=ROOT, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", _ENCODER_START], cwd=ROOT, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -404,36 +451,61 @@ def compare(results: Dict[str, Report]) -> Dict[str, Report]:
 def targets(table: Dict[str, Report], encoder: Optional[Report] = None) -> List[Report]:
     t = table
     checks = [
-        ("Held-out intent accuracy >= 0.95 and not below stock",
-         t["intent_accuracy"]["ours"] >= 0.95 and t["intent_accuracy"]["ours"] >= t["intent_accuracy"]["stock"],
-         f"{t['intent_accuracy']['ours']} vs {t['intent_accuracy']['stock']}"),
-        ("Throughput at 10 users >= 3x stock", (t["throughput_msg_s@10"]["ratio"] or 0) >= 3,
-         f"{t['throughput_msg_s@10']['ratio']}x"),
-        ("p50 latency, 1 user <= 1/3 of stock", (t["p50_ms@1"]["ratio"] or 9) <= 1 / 3,
-         f"{t['p50_ms@1']['ratio']}"),
-        ("p95 latency at 10 users <= 250 ms", (t["p95_ms@10"]["ours"] or 1e9) <= 250,
-         f"{t['p95_ms@10']['ours']} ms"),
-        ("Cold start <= 1/4 of stock", (t["cold_start_seconds"]["ratio"] or 9) <= 0.25,
-         f"{t['cold_start_seconds']['ratio']}"),
-        ("Training time (CPU seconds) <= 1/2 of stock", (t["train_cpu_seconds"]["ratio"] or 9) <= 0.5,
-         f"{t['train_cpu_seconds']['ratio']}"),
-        ("Peak Rasa server RSS <= 700 MB", (t["peak_rss_mb_rasa_server"]["ours"] or 1e9) <= 700,
-         f"{t['peak_rss_mb_rasa_server']['ours']} MB"),
-        ("Blind held-out intent accuracy >= 0.95", t["blind_intent_accuracy"]["ours"] >= 0.95,
-         f"{t['blind_intent_accuracy']['ours']}"),
-        ("Throughput at 10 users >= 1.5x stock (with the sentence encoder)",
-         (t["throughput_msg_s@10"]["ratio"] or 0) >= 1.5, f"{t['throughput_msg_s@10']['ratio']}x"),
+        (
+            "Held-out intent accuracy >= 0.95 and not below stock",
+            t["intent_accuracy"]["ours"] >= 0.95 and t["intent_accuracy"]["ours"] >= t["intent_accuracy"]["stock"],
+            f"{t['intent_accuracy']['ours']} vs {t['intent_accuracy']['stock']}",
+        ),
+        (
+            "Throughput at 10 users >= 3x stock",
+            (t["throughput_msg_s@10"]["ratio"] or 0) >= 3,
+            f"{t['throughput_msg_s@10']['ratio']}x",
+        ),
+        ("p50 latency, 1 user <= 1/3 of stock", (t["p50_ms@1"]["ratio"] or 9) <= 1 / 3, f"{t['p50_ms@1']['ratio']}"),
+        ("p95 latency at 10 users <= 250 ms", (t["p95_ms@10"]["ours"] or 1e9) <= 250, f"{t['p95_ms@10']['ours']} ms"),
+        (
+            "Cold start <= 1/4 of stock",
+            (t["cold_start_seconds"]["ratio"] or 9) <= 0.25,
+            f"{t['cold_start_seconds']['ratio']}",
+        ),
+        (
+            "Training time (CPU seconds) <= 1/2 of stock",
+            (t["train_cpu_seconds"]["ratio"] or 9) <= 0.5,
+            f"{t['train_cpu_seconds']['ratio']}",
+        ),
+        (
+            "Peak Rasa server RSS <= 700 MB",
+            (t["peak_rss_mb_rasa_server"]["ours"] or 1e9) <= 700,
+            f"{t['peak_rss_mb_rasa_server']['ours']} MB",
+        ),
+        (
+            "Blind held-out intent accuracy >= 0.95",
+            t["blind_intent_accuracy"]["ours"] >= 0.95,
+            f"{t['blind_intent_accuracy']['ours']}",
+        ),
+        (
+            "Throughput at 10 users >= 1.5x stock (with the sentence encoder)",
+            (t["throughput_msg_s@10"]["ratio"] or 0) >= 1.5,
+            f"{t['throughput_msg_s@10']['ratio']}x",
+        ),
     ]
     if encoder:
         checks += [
-            ("Sentence encoder <= 10 ms a message (p50)", encoder["sentence_encoder"]["p50_ms"] <= 10,
-             f"{encoder['sentence_encoder']['p50_ms']} ms"),
-            ("Sentence encoder adds <= 3 s to a cold start",
-             encoder["sentence_encoder_start"]["load_seconds"] <= 3,
-             f"{encoder['sentence_encoder_start']['load_seconds']} s"),
-            ("Sentence encoder adds <= 150 MB to the Rasa server",
-             encoder["sentence_encoder_start"]["rss_added_mb"] <= 150,
-             f"{encoder['sentence_encoder_start']['rss_added_mb']} MB"),
+            (
+                "Sentence encoder <= 10 ms a message (p50)",
+                encoder["sentence_encoder"]["p50_ms"] <= 10,
+                f"{encoder['sentence_encoder']['p50_ms']} ms",
+            ),
+            (
+                "Sentence encoder adds <= 3 s to a cold start",
+                encoder["sentence_encoder_start"]["load_seconds"] <= 3,
+                f"{encoder['sentence_encoder_start']['load_seconds']} s",
+            ),
+            (
+                "Sentence encoder adds <= 150 MB to the Rasa server",
+                encoder["sentence_encoder_start"]["rss_added_mb"] <= 150,
+                f"{encoder['sentence_encoder_start']['rss_added_mb']} MB",
+            ),
         ]
     return [{"target": name, "met": bool(ok), "measured": measured} for name, ok, measured in checks]
 
@@ -458,26 +530,38 @@ def write_readme(data: Report, command: str) -> None:
     ours = data["results"]["ours"]
     if "safety" in ours:
         lines += [
-            "", "## Safety check", "",
+            "",
+            "## Safety check",
+            "",
             "Each set run through the trained model's whole NLU pipeline "
             "(`bot/safety/evaluate.py`). `gated` was never tuned or trained on; "
             "the classifier trains on the other sets (data/safety/examples/), so "
-            "their figures are in-sample.", "",
-            "| set | messages | recall | false alarms |", "| --- | ---: | ---: | ---: |",
+            "their figures are in-sample.",
+            "",
+            "| set | messages | recall | false alarms |",
+            "| --- | ---: | ---: | ---: |",
         ]
         for set_name, row in ours["safety"].items():
             lines.append(f"| {set_name} | {row['messages']} | {row['recall']} | {row['false_alarm_rate']} |")
     components = data.get("components")
     if components:
-        lines += ["", "## Per-message cost", "",
-                  "| component | p50 ms | p95 ms | messages |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            "",
+            "## Per-message cost",
+            "",
+            "| component | p50 ms | p95 ms | messages |",
+            "| --- | ---: | ---: | ---: |",
+        ]
         for component, row in components.items():
             if "p50_ms" in row:
                 lines.append(f"| {component} | {row['p50_ms']} | {row['p95_ms']} | {row['messages']} |")
         start = components.get("sentence_encoder_start")
         if start:
-            lines += ["", f"Loading the sentence encoder in a fresh process: {start['load_seconds']} s, "
-                          f"{start['rss_added_mb']} MB of resident memory."]
+            lines += [
+                "",
+                f"Loading the sentence encoder in a fresh process: {start['load_seconds']} s, "
+                f"{start['rss_added_mb']} MB of resident memory.",
+            ]
     lines += ["", "## Targets", "", "| target | met | measured |", "| --- | --- | --- |"]
     for check in data["targets"]:
         lines.append(f"| {check['target']} | {'yes' if check['met'] else 'NO'} | {check['measured']} |")
@@ -491,10 +575,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20, help="duration of each load level")
     parser.add_argument("--only", choices=sorted(CONFIGS), help="benchmark one configuration")
-    parser.add_argument("--train-only", action="store_true",
-                        help="train (and keep) the stock model, then stop")
-    parser.add_argument("--retrain", action="store_true",
-                        help="train the stock model again even if this training was measured before")
+    parser.add_argument("--train-only", action="store_true", help="train (and keep) the stock model, then stop")
+    parser.add_argument(
+        "--retrain", action="store_true", help="train the stock model again even if this training was measured before"
+    )
     args = parser.parse_args()
     import rasa
 
@@ -504,8 +588,14 @@ def main() -> None:
         if args.train_only:
             workdir = Path(tmp) / "stock"
             workdir.mkdir()
-            train("stock", CONFIGS["stock"], workdir, env_for(workdir, free_port(), free_port()),
-                  reuse=not args.retrain, keep=True)
+            train(
+                "stock",
+                CONFIGS["stock"],
+                workdir,
+                env_for(workdir, free_port(), free_port()),
+                reuse=not args.retrain,
+                keep=True,
+            )
             return
         for name in names:
             results[name] = bench_config(name, CONFIGS[name], Path(tmp) / name, args.seconds, args.retrain)

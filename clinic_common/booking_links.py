@@ -10,6 +10,7 @@ is stored.
 Both tables live in the conversation database (TRACKER_DB_URL), which every
 Rasa server of a deployment shares, so any of them can answer a click.
 """
+
 import datetime as dt
 import logging
 import re
@@ -110,8 +111,11 @@ def shown_link(sender_id: str, channel: str, topic: Optional[str]) -> str:
     try:
         link_id = mint(sender_id, channel, topic)
     except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
-        logger.warning("Could not store a booking link for conversation %s (%s): showing the page itself",
-                       sender_id, type(error).__name__)
+        logger.warning(
+            "Could not store a booking link for conversation %s (%s): showing the page itself",
+            sender_id,
+            type(error).__name__,
+        )
         return destination(channel, topic)
     return f"{public_url}{REDIRECT_PATH}?c={link_id}"
 
@@ -128,7 +132,10 @@ def record_click(link: BookingLink) -> None:
     with engine().begin() as connection:
         connection.execute(
             BookingClick.__table__.insert().values(
-                link_id=link.id, clicked_at=dt.datetime.utcnow(), sender_id=link.sender_id,
-                channel=link.channel, topic=link.topic,
+                link_id=link.id,
+                clicked_at=dt.datetime.utcnow(),
+                sender_id=link.sender_id,
+                channel=link.channel,
+                topic=link.topic,
             )
         )

@@ -6,6 +6,7 @@ is believed only from the peers in TRUSTED_PROXIES (anyone else could write
 it), and read from the right, past the trusted proxies only: what a client
 wrote into it before the proxy added its peer is never taken.
 """
+
 import logging
 from typing import AbstractSet, Iterable, Set
 
@@ -30,7 +31,9 @@ def client_address(peer: str, forwarded_for: Iterable[str], trusted: AbstractSet
             # one address to the rate limits.
             logger.warning(
                 "Requests from %s carry X-Forwarded-For, which is ignored: %s is not in "
-                "TRUSTED_PROXIES. If it is your reverse proxy, add it there.", peer, peer,
+                "TRUSTED_PROXIES. If it is your reverse proxy, add it there.",
+                peer,
+                peer,
             )
         return peer
     for hop in reversed(hops):

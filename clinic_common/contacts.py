@@ -3,6 +3,7 @@
 The lead store keeps them so, the clinic's webhook receives them so, and
 `make forget` looks them up so.
 """
+
 import re
 
 

@@ -10,6 +10,7 @@ SQLite databases hold symptoms, names and phone numbers: their folder is
 0700 and each file 0600, whatever the umask of whoever started the process.
 SQLite gives its -wal, -shm and -journal files the database file's mode.
 """
+
 import os
 import stat
 import threading

@@ -4,6 +4,7 @@ Checked by the action server as it starts (rasa_sdk_plugins/action_server.py)
 and by `make run`'s preflight before it starts one (bot/ops/preflight.py), so
 both refuse the same thing with the same words.
 """
+
 import ipaddress
 
 from clinic_common.settings import Settings

@@ -12,6 +12,7 @@ file into the database (actions/lead_store.py), then deletes it.
 LEADS_SPOOL_DIR says where (var/lead-spool by default); backups copy it, and
 `make forget` looks into it.
 """
+
 import datetime as dt
 import json
 import os
@@ -69,16 +70,21 @@ def waiting() -> List[Path]:
     spool = folder()
     if not spool.is_dir():
         return []
-    return sorted((p for p in spool.glob("*.json") if p.name.split("-", 1)[0] in KINDS),
-                  key=lambda p: p.stat().st_mtime)
+    return sorted(
+        (p for p in spool.glob("*.json") if p.name.split("-", 1)[0] in KINDS), key=lambda p: p.stat().st_mtime
+    )
 
 
 def read(path: Path) -> Dict[str, Any]:
     """One item: kind, spool_id, created_at (a datetime, UTC) and fields.
     Raises ValueError for a file that is not one."""
     record = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(record, dict) or record.get("kind") not in KINDS or not record.get("spool_id") \
-            or not isinstance(record.get("fields"), dict):
+    if (
+        not isinstance(record, dict)
+        or record.get("kind") not in KINDS
+        or not record.get("spool_id")
+        or not isinstance(record.get("fields"), dict)
+    ):
         raise ValueError(f"{path.name} is not a spooled lead or alert")
     record["created_at"] = dt.datetime.fromisoformat(record["created_at"])
     return record

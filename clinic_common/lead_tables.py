@@ -6,6 +6,7 @@ Written by the action server (actions/lead_store.py); read and deleted by the
 privacy commands (bot/ops/privacy.py) and any staff tool, so the tables are
 described once, here, and each side queries them through these models.
 """
+
 import datetime as dt
 from typing import Any, Dict
 

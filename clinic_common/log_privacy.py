@@ -18,6 +18,7 @@ its message and its traceback's frames (file, line, code), but:
 When debug logging is switched on (`--debug`, or LOG_LEVEL=DEBUG), what was
 cut goes to a DEBUG record just before: it may hold personal data.
 """
+
 import asyncio
 import concurrent.futures
 import logging
@@ -131,9 +132,15 @@ def install() -> None:
         logger = logging.getLogger(name)
         if withheld and logger.isEnabledFor(logging.DEBUG):
             detail = original(
-                name, logging.DEBUG, fn, lno,
+                name,
+                logging.DEBUG,
+                fn,
+                lno,
                 "Debug logging is on: the next %s line in full (it may hold personal data):\n%s%s",
-                (record.levelname, message, f"\n{full}" if full else ""), None, func, None,
+                (record.levelname, message, f"\n{full}" if full else ""),
+                None,
+                func,
+                None,
             )
             logger.handle(detail)
         return record

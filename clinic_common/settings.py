@@ -16,6 +16,7 @@ the process. `fill_environment()` also writes them into the process's
 environment, for what reads it there: Rasa's `${VAR}` placeholders in
 endpoints.yml and credentials.yml, and the launch scripts (bot/launch/).
 """
+
 import dataclasses
 import functools
 import os

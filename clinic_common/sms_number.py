@@ -14,6 +14,7 @@ contact details (actions/tracker_scrub.py).
 Changing SMS_NUMBER_KEY only affects a pick made moments before: that
 texter is asked for the number again.
 """
+
 import base64
 import hashlib
 from typing import Optional
@@ -51,7 +52,7 @@ def opened(sealed: object, conversation_id: str, key: str) -> Optional[str]:
     if not is_sealed(sealed) or not key:
         return None
     try:
-        content = _fernet(key).decrypt(str(sealed)[len(PREFIX):].encode()).decode()
+        content = _fernet(key).decrypt(str(sealed)[len(PREFIX) :].encode()).decode()
     except (InvalidToken, UnicodeDecodeError):
         return None
     owner, _, number = content.partition("\n")

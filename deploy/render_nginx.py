@@ -7,6 +7,7 @@ Usage:
 
 Each address is a Rasa server (host:port), as nginx reaches it.
 """
+
 import argparse
 import re
 import sys

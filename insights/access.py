@@ -8,6 +8,7 @@ token itself: it stops working when it expires or the token changes.
 Every comparison is constant-time. With INSIGHTS_TOKEN empty the page is
 closed to everyone.
 """
+
 import hashlib
 import hmac
 import time

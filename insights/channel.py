@@ -5,6 +5,7 @@ An input channel (credentials.yml) because that is how a project adds routes
 to Rasa's web server; it takes no messages. Every Rasa server of a
 deployment serves the same figures, read from the shared stores.
 """
+
 import asyncio
 import logging
 from typing import Any, Awaitable, Callable, List, Optional, Text, Tuple
@@ -24,7 +25,7 @@ from insights.stores import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
-CLOSED = "The insights page is closed: set INSIGHTS_TOKEN to open it (README.md, \"Insights\")."
+CLOSED = 'The insights page is closed: set INSIGHTS_TOKEN to open it (README.md, "Insights").'
 HEADERS = {
     "Content-Security-Policy": page.CSP,
     "Cache-Control": "no-store",
@@ -38,8 +39,9 @@ def _html(body: str, status: int = 200) -> HTTPResponse:
 
 
 def _too_many(seconds: int) -> HTTPResponse:
-    return response.html(page.login(sign_in_limit.reason(seconds)), status=429,
-                         headers={**HEADERS, "Retry-After": str(seconds)})
+    return response.html(
+        page.login(sign_in_limit.reason(seconds)), status=429, headers={**HEADERS, "Retry-After": str(seconds)}
+    )
 
 
 def _offered_token(request: Request, token: str, offered: str) -> Optional[HTTPResponse]:
@@ -63,8 +65,9 @@ def _period(request: Request) -> Tuple[Period, Optional[str]]:
     """The period asked for, or the default one and what was wrong."""
     settings = get_settings()
     try:
-        return parse(request.args.get("from"), request.args.get("to"), request.args.get("channel"),
-                     settings.insights_timezone), None
+        return parse(
+            request.args.get("from"), request.args.get("to"), request.args.get("channel"), settings.insights_timezone
+        ), None
     except BadPeriod as problem:
         return parse(None, None, None, settings.insights_timezone), str(problem)
 
@@ -126,8 +129,11 @@ class InsightsChannel(InputChannel):
                 return _unavailable(error)
             body = review.to_yaml(groups, period)
             name = f"unanswered-{period.first_day}-{period.last_day}.yml"
-            return response.text(body, content_type="application/x-yaml; charset=utf-8", headers={
-                **HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+            return response.text(
+                body,
+                content_type="application/x-yaml; charset=utf-8",
+                headers={**HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+            )
 
         @blueprint.route("/login", methods=["POST"])
         async def sign_in(request: Request) -> HTTPResponse:

@@ -3,6 +3,7 @@ requirements.txt): no script in the staff's browser, nothing from a CDN.
 Each is sized for a phone (360 px wide) and scales up on a laptop; the page
 puts a table with the same numbers under each one.
 """
+
 import io
 import re
 import textwrap
@@ -27,10 +28,10 @@ def _svg(figure, title: str) -> str:
     out = io.StringIO()
     figure.savefig(out, format="svg", bbox_inches="tight")
     svg = out.getvalue()
-    svg = svg[svg.index("<svg"):]
+    svg = svg[svg.index("<svg") :]
     # Scales with its box (the page sets the width), and is named for
     # screen readers; the table under it holds the numbers.
-    svg = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r'<svg\1', svg, count=1)
+    svg = re.sub(r'<svg([^>]*?) width="[^"]+" height="[^"]+"', r"<svg\1", svg, count=1)
     svg = svg.replace("<svg", f'<svg role="img" aria-label="{_attribute(title)}" class="chart"', 1)
     # matplotlib quotes the generic family, which browsers then take for a
     # font's name and draw in serif.

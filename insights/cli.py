@@ -1,5 +1,6 @@
 """What `make report` and `make review` share: their arguments, and the
 figures for them."""
+
 import argparse
 import sys
 from typing import List, Optional, Tuple
@@ -34,8 +35,11 @@ def figures_and_groups(period: Period) -> Tuple[Figures, List[Group], str]:
     try:
         figures = compute(period, get_settings().insights_low_confidence)
     except StoreUnavailable as problem:
-        print(f"{problem}. make report and make review read the databases directly: they need no running "
-              "assistant, but the database must be reachable.", file=sys.stderr)
+        print(
+            f"{problem}. make report and make review read the databases directly: they need no running "
+            "assistant, but the database must be reachable.",
+            file=sys.stderr,
+        )
         raise SystemExit(1) from None
     groups, note = grouped(figures.misses)
     return figures, groups, note

@@ -4,6 +4,7 @@ actions that answered it. Only message rows carry their JSON (channel,
 confidence, text); action rows are read by name alone, so a week of
 conversations is two indexed-column scans, not every tracker rebuilt.
 """
+
 import json
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -15,8 +16,13 @@ from insights.period import STAFF_CHANNEL, Period
 
 EVENTS = table(
     "events",
-    column("id"), column("sender_id"), column("type_name"), column("timestamp"),
-    column("intent_name"), column("action_name"), column("data"),
+    column("id"),
+    column("sender_id"),
+    column("type_name"),
+    column("timestamp"),
+    column("intent_name"),
+    column("action_name"),
+    column("data"),
 )
 # Rasa's own bookkeeping, which answers nothing.
 QUIET_ACTIONS = ("action_listen", "action_session_start")
@@ -55,8 +61,9 @@ def _turn(sender_id: str, timestamp: float, data: str) -> Turn:
     event = json.loads(data)
     parsed = event.get("parse_data") or {}
     intent = parsed.get("intent") or {}
-    ranking = [(entry.get("name") or "", float(entry.get("confidence") or 0.0))
-               for entry in parsed.get("intent_ranking") or []]
+    ranking = [
+        (entry.get("name") or "", float(entry.get("confidence") or 0.0)) for entry in parsed.get("intent_ranking") or []
+    ]
     return Turn(
         sender_id=sender_id,
         timestamp=timestamp,
@@ -74,17 +81,26 @@ def read_turns(engine: Engine, period: Period) -> List[Turn]:
     start, end = period.start.timestamp(), period.end.timestamp()
     # The JSON only for messages: an action's name is in its own column.
     data = case((EVENTS.c.type_name == "user", EVENTS.c.data), else_=None)
-    rows = select(
-        EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.action_name, data,
-    ).where(
-        EVENTS.c.timestamp >= start,
-        EVENTS.c.timestamp < end,
-        or_(
-            EVENTS.c.type_name == "user",
-            and_(EVENTS.c.type_name == "action", EVENTS.c.action_name.notin_(QUIET_ACTIONS)),
-            EVENTS.c.type_name == REWIND,
-        ),
-    ).order_by(EVENTS.c.sender_id, EVENTS.c.id)
+    rows = (
+        select(
+            EVENTS.c.id,
+            EVENTS.c.sender_id,
+            EVENTS.c.type_name,
+            EVENTS.c.timestamp,
+            EVENTS.c.action_name,
+            data,
+        )
+        .where(
+            EVENTS.c.timestamp >= start,
+            EVENTS.c.timestamp < end,
+            or_(
+                EVENTS.c.type_name == "user",
+                and_(EVENTS.c.type_name == "action", EVENTS.c.action_name.notin_(QUIET_ACTIONS)),
+                EVENTS.c.type_name == REWIND,
+            ),
+        )
+        .order_by(EVENTS.c.sender_id, EVENTS.c.id)
+    )
     wanted = period.rasa_channel()
     turns: List[Turn] = []
     current: Dict[str, Turn] = {}
@@ -108,7 +124,6 @@ def read_turns(engine: Engine, period: Period) -> List[Turn]:
                 else:
                     current[sender_id].actions.append(action_name)
     return turns
-
 
 
 def _replays(rewound: Turn, turn: Turn) -> bool:

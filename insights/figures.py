@@ -1,5 +1,6 @@
 """The figures a clinic manager reads on Monday morning, for one period and
 channel, exact, from the live stores."""
+
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -81,13 +82,17 @@ def _links(engine: Engine, period: Period) -> Tuple[List[Tuple[str, str]], List[
     with engine.connect() as connection:
         shown = connection.execute(
             select(shown_table.c.id, shown_table.c.sender_id).where(
-                shown_table.c.created_at >= start, shown_table.c.created_at < end,
-                _channel_filter(period, shown_table.c.channel))
+                shown_table.c.created_at >= start,
+                shown_table.c.created_at < end,
+                _channel_filter(period, shown_table.c.channel),
+            )
         ).all()
         clicks = connection.execute(
             select(click_table.c.link_id, click_table.c.sender_id).where(
-                click_table.c.clicked_at >= start, click_table.c.clicked_at < end,
-                _channel_filter(period, click_table.c.channel))
+                click_table.c.clicked_at >= start,
+                click_table.c.clicked_at < end,
+                _channel_filter(period, click_table.c.channel),
+            )
         ).all()
     return [tuple(row) for row in shown], [tuple(row) for row in clicks]
 
@@ -101,20 +106,25 @@ def _leads(leads_url: str, period: Period) -> List[Tuple[str, str]]:
     with engine_for(leads_url, Base.metadata).connect() as connection:
         rows = connection.execute(
             select(lead.c.sender_id, lead.c.status).where(
-                lead.c.created_at >= start, lead.c.created_at < end, _channel_filter(period, lead.c.channel))
+                lead.c.created_at >= start, lead.c.created_at < end, _channel_filter(period, lead.c.channel)
+            )
         ).all()
     return [tuple(row) for row in rows]
 
 
-def compute(period: Period, low_confidence: float, tracker_url: Optional[str] = None,
-            leads_url: Optional[str] = None) -> Figures:
+def compute(
+    period: Period, low_confidence: float, tracker_url: Optional[str] = None, leads_url: Optional[str] = None
+) -> Figures:
     """Raises StoreUnavailable, naming the store, when one cannot be read."""
     settings = get_settings()
     tracker_url = tracker_url or settings.tracker_db_url
     missing = missing_sqlite_file(tracker_url)
     if missing:
-        raise StoreUnavailable(TRACKER, f"there is no database at {missing} (has the assistant run with this "
-                                        "setting, and is this the folder it runs in?)")
+        raise StoreUnavailable(
+            TRACKER,
+            f"there is no database at {missing} (has the assistant run with this "
+            "setting, and is this the folder it runs in?)",
+        )
     try:
         tracker_engine = booking_links.engine(tracker_url)
         turns = read_turns(tracker_engine, period)
@@ -170,8 +180,9 @@ def _from_turns(figures: Figures, turns: List[Turn]) -> None:
     figures.safety = dict(safety)
 
 
-def _funnel(turns: List[Turn], shown: List[Tuple[str, str]], clicks: List[Tuple[str, str]],
-            leads: List[Tuple[str, str]]) -> List[Tuple[str, int]]:
+def _funnel(
+    turns: List[Turn], shown: List[Tuple[str, str]], clicks: List[Tuple[str, str]], leads: List[Tuple[str, str]]
+) -> List[Tuple[str, int]]:
     """Conversations at each step, each step a subset of the one before."""
     talked: Set[str] = {turn.sender_id for turn in turns}
     asked = {turn.sender_id for turn in turns if outcomes.topics_answered(turn)}

@@ -3,6 +3,7 @@
 (bot/nlu/minilm.py, the NLU pipeline's own encoder) and a greedy pass that
 puts each message with the first group whose first message is close enough.
 """
+
 import logging
 import threading
 from collections import Counter, OrderedDict

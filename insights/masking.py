@@ -1,5 +1,6 @@
 """Phone numbers and emails out of visitors' messages, before any person or
 file sees them (the page, the report, the review export)."""
+
 import re
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)

@@ -1,5 +1,6 @@
 """What the assistant did not understand, one entry per visitor message,
 masked, with the intent a person would most likely label it."""
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, List, Optional
@@ -56,9 +57,18 @@ def find_misses(turns: List[Turn], low_confidence: float) -> List[Miss]:
             if outcomes.is_clarification(turn):
                 waiting[turn.sender_id] = miss
         elif outcomes.OUT_OF_SCOPE in turn.actions:
-            misses.append(Miss(OUT_OF_SCOPE, mask(turn.text), turn.timestamp, turn.channel,
-                               outcomes.OUT_OF_SCOPE_INTENT, turn.confidence))
+            misses.append(
+                Miss(
+                    OUT_OF_SCOPE,
+                    mask(turn.text),
+                    turn.timestamp,
+                    turn.channel,
+                    outcomes.OUT_OF_SCOPE_INTENT,
+                    turn.confidence,
+                )
+            )
         elif outcomes.topics_answered(turn) and turn.confidence < low_confidence:
-            misses.append(Miss(LOW_CONFIDENCE, mask(turn.text), turn.timestamp, turn.channel, turn.intent,
-                               turn.confidence))
+            misses.append(
+                Miss(LOW_CONFIDENCE, mask(turn.text), turn.timestamp, turn.channel, turn.intent, turn.confidence)
+            )
     return misses

@@ -1,4 +1,5 @@
 """What each visitor message got, read from the actions that answered it."""
+
 from typing import Optional
 
 from insights.events import Turn
@@ -27,7 +28,7 @@ def topics_answered(turn: Turn) -> list:
     found = []
     for action in turn.actions:
         if action.startswith(ANSWER_PREFIX):
-            found.append("ask_" + action[len(ANSWER_PREFIX):])
+            found.append("ask_" + action[len(ANSWER_PREFIX) :])
         elif action == LOCATIONS:
             found.append("ask_locations")
         elif action == CLINIC_FACTS and turn.intent in ("clinic_hours", "clinic_doctors"):

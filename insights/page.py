@@ -1,6 +1,7 @@
 """The staff page's HTML: figures, charts and their tables, unanswered
 questions. Every piece of text from a store is escaped; visitors' messages
 are masked before they get here (insights/misses.py). No script at all."""
+
 from html import escape
 from itertools import groupby
 from typing import List, Optional
@@ -38,15 +39,17 @@ a:focus-visible,button:focus-visible,input:focus-within,select:focus{outline:3px
 outline-offset:2px}
 """
 
-CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def _document(head_title: str, body: str) -> str:
     return (
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<meta name=\"robots\" content=\"noindex\">"
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="robots" content="noindex">'
         f"<title>{escape(head_title)}</title><style>{STYLE}</style></head>"
         f"<body><main>{body}</main></body></html>"
     )
@@ -54,15 +57,18 @@ def _document(head_title: str, body: str) -> str:
 
 def login(message: Optional[str] = None) -> str:
     error = f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
-    return _document("Clinic insights: sign in", (
-        "<h1>Clinic insights</h1>"
-        "<section><p>Staff only. Enter the insights token (INSIGHTS_TOKEN).</p>"
-        f"{error}"
-        '<form method="post" action="login">'
-        '<label for="token">Token</label><br>'
-        '<input id="token" name="token" type="password" autocomplete="current-password" required> '
-        '<button type="submit">Sign in</button></form></section>'
-    ))
+    return _document(
+        "Clinic insights: sign in",
+        (
+            "<h1>Clinic insights</h1>"
+            "<section><p>Staff only. Enter the insights token (INSIGHTS_TOKEN).</p>"
+            f"{error}"
+            '<form method="post" action="login">'
+            '<label for="token">Token</label><br>'
+            '<input id="token" name="token" type="password" autocomplete="current-password" required> '
+            '<button type="submit">Sign in</button></form></section>'
+        ),
+    )
 
 
 def closed(reason: str) -> str:
@@ -70,15 +76,15 @@ def closed(reason: str) -> str:
 
 
 def _query(period: Period) -> str:
-    return urlencode({"from": period.first_day.isoformat(), "to": period.last_day.isoformat(),
-                      "channel": period.channel})
+    return urlencode(
+        {"from": period.first_day.isoformat(), "to": period.last_day.isoformat(), "channel": period.channel}
+    )
 
 
 def _period_form(period: Period, error: Optional[str]) -> str:
     options = "".join(
         f'<option value="{name}"{" selected" if name == period.channel else ""}>{label}</option>'
-        for name, label in [(ALL, "All channels"), *[(c, c.upper() if c != "widget" else "Widget")
-                                                      for c in CHANNELS]]
+        for name, label in [(ALL, "All channels"), *[(c, c.upper() if c != "widget" else "Widget") for c in CHANNELS]]
     )
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return (
@@ -122,8 +128,10 @@ def _topics(figures: Figures) -> str:
         f'<tr data-topic="{escape(topic)}"><td>{escape(title(topic))}</td><td class="n">{count}</td></tr>'
         for topic, count in figures.topics
     )
-    return (f"{heading}{chart}<div class=\"table-wrap\"><table><caption class=\"note\">Answers given per topic"
-            f"</caption><tr><th>Topic</th><th class=\"n\">Answers</th></tr>{rows}</table></div></section>")
+    return (
+        f'{heading}{chart}<div class="table-wrap"><table><caption class="note">Answers given per topic'
+        f'</caption><tr><th>Topic</th><th class="n">Answers</th></tr>{rows}</table></div></section>'
+    )
 
 
 def _trend(figures: Figures) -> str:
@@ -134,9 +142,11 @@ def _trend(figures: Figures) -> str:
         f'<td class="n">{d.missed}</td><td class="n">{percent(d.rate)}</td></tr>'
         for d in figures.by_day
     )
-    return (f"<h3>Trend</h3>{chart}<div class=\"table-wrap\"><table><caption class=\"note\">"
-            "Fallback and clarification rate by day</caption><tr><th>Day</th><th class=\"n\">Questions</th>"
-            f"<th class=\"n\">Missed</th><th class=\"n\">Rate</th></tr>{rows}</table></div>")
+    return (
+        f'<h3>Trend</h3>{chart}<div class="table-wrap"><table><caption class="note">'
+        'Fallback and clarification rate by day</caption><tr><th>Day</th><th class="n">Questions</th>'
+        f'<th class="n">Missed</th><th class="n">Rate</th></tr>{rows}</table></div>'
+    )
 
 
 def _funnel(figures: Figures) -> str:
@@ -145,18 +155,22 @@ def _funnel(figures: Figures) -> str:
         f'<tr data-step="{index}"><td>{escape(label)}</td><td class="n">{count}</td></tr>'
         for index, (label, count) in enumerate(figures.funnel)
     )
-    return ("<section><h2>From question to booking</h2>"
-            f"{chart}<div class=\"table-wrap\"><table><caption class=\"note\">Conversations at each step, each "
-            "a part of the one before</caption><tr><th>Step</th><th class=\"n\">Conversations</th></tr>"
-            f"{rows}</table></div></section>")
+    return (
+        "<section><h2>From question to booking</h2>"
+        f'{chart}<div class="table-wrap"><table><caption class="note">Conversations at each step, each '
+        'a part of the one before</caption><tr><th>Step</th><th class="n">Conversations</th></tr>'
+        f"{rows}</table></div></section>"
+    )
 
 
 def _unanswered(groups: List[Group], period: Period, grouping_note: str) -> str:
-    heading = ("<section><h2>Unanswered questions</h2>"
-               '<p class="note">What the assistant did not understand, answered barely, or could not help with; '
-               "near-duplicates grouped. Phone numbers and emails are masked. "
-               f'<a href="review.yml?{escape(_query(period))}">Download for labelling</a> (Rasa NLU YAML, '
-               f"as make review writes it). {escape(grouping_note)}</p>")
+    heading = (
+        "<section><h2>Unanswered questions</h2>"
+        '<p class="note">What the assistant did not understand, answered barely, or could not help with; '
+        "near-duplicates grouped. Phone numbers and emails are masked. "
+        f'<a href="review.yml?{escape(_query(period))}">Download for labelling</a> (Rasa NLU YAML, '
+        f"as make review writes it). {escape(grouping_note)}</p>"
+    )
     if not groups:
         return heading + '<p class="note">Nothing missed in this period.</p></section>'
     rows = []
@@ -172,9 +186,11 @@ def _unanswered(groups: List[Group], period: Period, grouping_note: str) -> str:
             f'<td data-guess="{escape(group.guess or "")}">{escape(title(group.guess))}<br>'
             f'<span class="note">{escape(group.guess or "")}</span></td></tr>'
         )
-    return (f"{heading}<div class=\"table-wrap\"><table><caption class=\"note\">Unanswered questions, most "
-            "frequent first</caption><tr><th class=\"n\">Messages</th><th>What visitors wrote</th>"
-            f"<th>Suggested intent</th></tr>{''.join(rows)}</table></div></section>")
+    return (
+        f'{heading}<div class="table-wrap"><table><caption class="note">Unanswered questions, most '
+        'frequent first</caption><tr><th class="n">Messages</th><th>What visitors wrote</th>'
+        f"<th>Suggested intent</th></tr>{''.join(rows)}</table></div></section>"
+    )
 
 
 def insights(figures: Figures, groups: List[Group], grouping_note: str = "", error: Optional[str] = None) -> str:

@@ -1,4 +1,5 @@
 """The period and channel a page or report covers, checked before use."""
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Dict, Iterator, Optional
@@ -62,8 +63,13 @@ def _date(value: str, name: str) -> dt.date:
         raise BadPeriod(f"{name} must be a date written YYYY-MM-DD, e.g. 2026-03-02") from None
 
 
-def parse(first: Optional[str], last: Optional[str], channel: Optional[str], timezone: ZoneInfo,
-          today: Optional[dt.date] = None) -> Period:
+def parse(
+    first: Optional[str],
+    last: Optional[str],
+    channel: Optional[str],
+    timezone: ZoneInfo,
+    today: Optional[dt.date] = None,
+) -> Period:
     """A period from the staff's input: the last DEFAULT_DAYS days (today
     included) unless told otherwise."""
     today = today or dt.datetime.now(timezone).date()

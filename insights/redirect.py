@@ -10,6 +10,7 @@ still lands on the booking page, and only a link this server handed out is
 counted. So are HEAD requests and the link-preview robots that messaging
 apps send when a link arrives: they are not the visitor clicking.
 """
+
 import asyncio
 import logging
 import re
@@ -41,8 +42,7 @@ def _follow(link_id: str, count: bool) -> str:
         if link is not None and count:
             booking_links.record_click(link)
     except (SQLAlchemyError, OSError) as error:  # OSError: the SQLite file's folder
-        logger.warning("Booking link click not counted: the conversation database answered %s",
-                       type(error).__name__)
+        logger.warning("Booking link click not counted: the conversation database answered %s", type(error).__name__)
     if link is None:
         return booking_links.destination(UNKNOWN_CHANNEL, None)
     return booking_links.destination(link.channel, link.topic)
@@ -64,10 +64,14 @@ class BookingRedirect(InputChannel):
             link_id = request.args.get("c") or ""
             count = request.method == "GET" and not PREVIEW_AGENTS.search(request.headers.get("user-agent", ""))
             target = await asyncio.to_thread(_follow, link_id, count)
-            return response.redirect(target, status=302, headers={
-                "Cache-Control": "no-store",
-                "Referrer-Policy": "no-referrer",
-                "X-Robots-Tag": "noindex",
-            })
+            return response.redirect(
+                target,
+                status=302,
+                headers={
+                    "Cache-Control": "no-store",
+                    "Referrer-Policy": "no-referrer",
+                    "X-Robots-Tag": "noindex",
+                },
+            )
 
         return blueprint

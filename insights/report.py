@@ -3,6 +3,7 @@
 Usage: python -m insights.report [--from YYYY-MM-DD] [--to YYYY-MM-DD]
                                  [--channel all|widget|sms|rest]
 """
+
 import sys
 from typing import List, Optional
 
@@ -31,8 +32,11 @@ def render(figures: Figures, groups: List[Group], note: str = "") -> str:
     out += [f"  {count:>5}  {title(topic)}" for topic, count in figures.topics] or ["  none"]
     out += ["", "From question to booking (conversations)"]
     out += [f"  {count:>5}  {label}" for label, count in figures.funnel]
-    out += ["", f"Unanswered questions ({len(figures.misses)} messages in {len(groups)} groups; "
-                "make review exports them for labelling)"]
+    out += [
+        "",
+        f"Unanswered questions ({len(figures.misses)} messages in {len(groups)} groups; "
+        "make review exports them for labelling)",
+    ]
     for group in groups[:GROUPS_LISTED]:
         out.append(f"  {group.count:>5}  {group.examples()[0]}  -> {group.guess or '(no guess)'}")
     if len(groups) > GROUPS_LISTED:

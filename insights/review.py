@@ -5,6 +5,7 @@ check, correct and move into data/nlu/. Masked like the page.
 Usage: python -m insights.review [--from ...] [--to ...] [--channel ...]
                                  [--out var/review/unanswered.yml]
 """
+
 import re
 from pathlib import Path
 from typing import List, Optional
@@ -32,7 +33,7 @@ def to_yaml(groups: List[Group], period: Period) -> str:
     out = [
         f"# Unanswered questions, {period.describe()}: {total} messages in {len(groups)} groups.",
         "# Made by make review (insights/review.py). Visitors' messages, phone numbers and emails masked,",
-        "# each group under the intent suggested for it: the topic visitors picked from \"did you mean...?\",",
+        '# each group under the intent suggested for it: the topic visitors picked from "did you mean...?",',
         "# else the classifier's best guess. Check every example, move it to the right intent or delete it,",
         "# then move the examples into data/nlu/ (and 8 new ones per topic into tests/nlu_holdout.yml).",
         'version: "3.1"',
@@ -68,8 +69,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     _figures, groups, note = figures_and_groups(period)
     path = Path(options.out) if options.out else DEFAULT_OUT
     write(path, to_yaml(groups, period))
-    print(f"{sum(g.count for g in groups)} unanswered messages in {len(groups)} groups, "
-          f"{period.describe()}, written to {path}")
+    print(
+        f"{sum(g.count for g in groups)} unanswered messages in {len(groups)} groups, "
+        f"{period.describe()}, written to {path}"
+    )
     if note:
         print(note)
     return 0

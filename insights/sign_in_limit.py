@@ -9,6 +9,7 @@ a guesser cannot tell a right guess from a wrong one while blocked. Signed-in
 sessions are not touched: their cookies are HMACs, not guesses. The counts
 live in this process, like the channels' (README, Operations).
 """
+
 import functools
 import logging
 import threading
@@ -48,8 +49,13 @@ class SignInLimit:
             if len(self._blocked) >= _MAX_BLOCKED:
                 self._blocked = {a: t for a, t in self._blocked.items() if t > now}
             self._blocked[address] = now + refused.retry_after
-        logger.warning("Insights: wrong tokens from %s, sign-in refused for %d s (%s %s)",
-                       address, refused.retry_after, SETTING, refused.limit.split(" ", 1)[1])
+        logger.warning(
+            "Insights: wrong tokens from %s, sign-in refused for %d s (%s %s)",
+            address,
+            refused.retry_after,
+            SETTING,
+            refused.limit.split(" ", 1)[1],
+        )
         return refused.retry_after
 
 

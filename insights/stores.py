@@ -8,6 +8,7 @@ it looked, a missing lead store means no call-back request yet, and a
 database that does not answer is named by its setting, never by its URL
 (which may hold a password).
 """
+
 from typing import Optional
 
 from clinic_common.database import sqlite_path

@@ -1,5 +1,6 @@
 """The figures as labelled lines, shared by the page and `make report`, so
 both always say the same thing in the same words."""
+
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional
@@ -39,10 +40,14 @@ def lines(figures: Figures) -> List[Line]:
     return [
         Line("Conversations", "conversations", "Conversations", str(f.conversations)),
         Line("Conversations", "messages", "Visitor messages", str(f.messages)),
-        Line("Conversations", "messages_per_conversation", "Messages per conversation",
-             f"{f.messages_per_conversation:.1f}"),
+        Line(
+            "Conversations",
+            "messages_per_conversation",
+            "Messages per conversation",
+            f"{f.messages_per_conversation:.1f}",
+        ),
         Line("Understanding", "questions", "Typed questions (buttons and form answers aside)", str(f.questions)),
-        Line("Understanding", "clarifications", "Asked \"did you mean...?\"", str(f.clarifications)),
+        Line("Understanding", "clarifications", 'Asked "did you mean...?"', str(f.clarifications)),
         Line("Understanding", "given_up", "Not understood twice (fallback)", str(f.given_up)),
         Line("Understanding", "clarification_rate", "Fallback and clarification rate", percent(f.clarification_rate)),
         Line("Safety replies", "safety_emergency", "Emergency (911)", str(f.safety.get("emergency", 0))),

@@ -14,6 +14,7 @@ puts the working directory on the import path):
   name and phone of the call-back form), which Rasa then logs;
 - log records pass clinic_common/log_privacy.py, as in the Rasa server.
 """
+
 import hmac
 import logging
 import os
@@ -46,7 +47,11 @@ def token_refusal(request: Request, token: str) -> Optional[HTTPResponse]:
         return None
     logger.warning(
         "Refused a call to the action server (%s %s) from %s: %s %s",
-        request.method, request.path, of_request(request), TOKEN_HEADER, "wrong" if given else "missing",
+        request.method,
+        request.path,
+        of_request(request),
+        TOKEN_HEADER,
+        "wrong" if given else "missing",
     )
     return response.json({"error": f"missing or wrong {TOKEN_HEADER}"}, status=401)
 
@@ -64,8 +69,9 @@ async def action_failed(request: Request, error: Exception) -> HTTPResponse:
         return request.app.error_handler.default(request, error)
     action = _action_name(request)
     logger.error("Action %s failed", action, exc_info=error)
-    return response.json({"error": f"action {action} failed: {type(error).__name__}",
-                          "action_name": action}, status=500)
+    return response.json(
+        {"error": f"action {action} failed: {type(error).__name__}", "action_name": action}, status=500
+    )
 
 
 @hookimpl

@@ -1,5 +1,6 @@
 """Booking links as visitors get them: the assistant's counted short link
 (clinic_common/booking_links.py), followed over HTTP as a browser would follow it."""
+
 import re
 
 import requests

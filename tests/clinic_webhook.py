@@ -5,6 +5,7 @@ A payload whose contact is in `reject_contacts` gets 422, as a CRM refuses
 one record it can't take. `received` holds the payloads it took (2xx),
 `attempted` every payload POSTed, refused ones included.
 """
+
 import json
 import threading
 import time
@@ -79,22 +80,32 @@ class FakeClinicWebhook:
 
     def wait_for_attempts(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
         """Every payload POSTed, once `count` have arrived, accepted or not; fails if not."""
-        self._wait(lambda: self.attempts >= count, timeout,
-                   lambda: f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s")
+        self._wait(
+            lambda: self.attempts >= count,
+            timeout,
+            lambda: f"{self.attempts} of {count} webhook POSTs arrived in {timeout}s",
+        )
         return self.attempted
 
     def wait_for_one(self, matches: Callable[[Dict[str, Any]], bool], timeout: float = 10.0) -> Dict[str, Any]:
         """The first payload received that `matches`; fails if none arrives.
         (The session's webhook also gets other tests' leads.)"""
+
         def matching() -> List[Dict[str, Any]]:
             return [payload for payload in list(self.received) if matches(payload)]
 
-        self._wait(lambda: bool(matching()), timeout,
-                   lambda: f"no matching POST in {timeout}s; received {len(self.received)} others")
+        self._wait(
+            lambda: bool(matching()),
+            timeout,
+            lambda: f"no matching POST in {timeout}s; received {len(self.received)} others",
+        )
         return matching()[0]
 
     def wait_for(self, count: int, timeout: float = 10.0) -> List[Dict[str, Any]]:
         """Every payload received, once `count` have been taken; fails if fewer arrive."""
-        self._wait(lambda: len(self.received) >= count, timeout,
-                   lambda: f"{len(self.received)} of {count} webhook payloads taken in {timeout}s")
+        self._wait(
+            lambda: len(self.received) >= count,
+            timeout,
+            lambda: f"{len(self.received)} of {count} webhook payloads taken in {timeout}s",
+        )
         return self.received

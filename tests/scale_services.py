@@ -7,6 +7,7 @@ so as root its commands run as the `postgres` system user. PostgreSQL and
 Redis can be halted and resumed on the same port with the same data, as an
 outage would.
 """
+
 import glob
 import os
 import shutil
@@ -46,32 +47,72 @@ class PostgresServer:
         os.chmod(self.dir.parent, 0o755)
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        subprocess.run(_as_postgres([_pg_bin("initdb"), "-D", str(self.dir), "-U", "clinic",
-                                     "-A", "trust", "--no-sync"]),
-                       check=True, capture_output=True)
+        subprocess.run(
+            _as_postgres([_pg_bin("initdb"), "-D", str(self.dir), "-U", "clinic", "-A", "trust", "--no-sync"]),
+            check=True,
+            capture_output=True,
+        )
         self.resume()
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "clinic",
-                        "-d", "postgres", "-c", "CREATE DATABASE clinic"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "clinic",
+                "-d",
+                "postgres",
+                "-c",
+                "CREATE DATABASE clinic",
+            ],
+            check=True,
+            capture_output=True,
+        )
         return self
 
     def halt(self) -> None:
         """Stops the server, keeping its data (an outage). Fast shutdown: it
         cuts the Rasa servers' open connections rather than wait for them."""
-        subprocess.run(_as_postgres([_pg_bin("pg_ctl"), "stop", "-D", str(self.dir), "-m", "fast", "-w"]),
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            _as_postgres([_pg_bin("pg_ctl"), "stop", "-D", str(self.dir), "-m", "fast", "-w"]),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         self.process.wait(timeout=30)
 
     def resume(self) -> None:
         """Starts the server on its port and data, and waits until it answers."""
         self.process = subprocess.Popen(
-            _as_postgres([_pg_bin("postgres"), "-D", str(self.dir), "-p", str(self.port),
-                          "-k", str(self.dir), "-c", "listen_addresses=127.0.0.1",
-                          "-c", "max_connections=200", "-c", "fsync=off"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            _as_postgres(
+                [
+                    _pg_bin("postgres"),
+                    "-D",
+                    str(self.dir),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.dir),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "max_connections=200",
+                    "-c",
+                    "fsync=off",
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
-        while subprocess.run([_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)],
-                             capture_output=True).returncode != 0:
+        while (
+            subprocess.run(
+                [_pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port)], capture_output=True
+            ).returncode
+            != 0
+        ):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError("PostgreSQL did not start")
             time.sleep(0.3)
@@ -100,13 +141,15 @@ class RedisServer:
         if not binary:
             raise RuntimeError("Redis is not installed: run `make services`")
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
-        while subprocess.run(["redis-cli", "-p", str(self.port), "ping"],
-                             capture_output=True, text=True).stdout.strip() != "PONG":
+        while (
+            subprocess.run(["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True).stdout.strip()
+            != "PONG"
+        ):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError("Redis did not start")
             time.sleep(0.2)
@@ -121,8 +164,14 @@ NGINX = "/usr/sbin/nginx"
 
 def render_nginx(servers: List[str], listen: str) -> str:
     """deploy/nginx.conf for these Rasa servers, made as the README says."""
-    done = subprocess.run([sys.executable, "deploy/render_nginx.py", "--listen", listen, *servers],
-                          cwd=ROOT, capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run(
+        [sys.executable, "deploy/render_nginx.py", "--listen", listen, *servers],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return done.stdout
 
 
@@ -166,7 +215,8 @@ http {{
 """)
         self.process = subprocess.Popen(
             [NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while True:

@@ -4,6 +4,7 @@ Each runs as its own process on a free loopback port, with its own SQLite
 files, exactly as `make run` starts them; only the clinic's webhook is a local
 stand-in (tests/clinic_webhook.py).
 """
+
 import json
 import os
 import signal
@@ -78,8 +79,7 @@ class Assistant:
     def start_actions(self) -> None:
         actions = self._spawn(
             "actions",
-            [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-             "--port", str(self.action_port)],
+            [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
         )
         wait_until_up(f"http://127.0.0.1:{self.action_port}/health", actions, self.workdir / "actions.log")
 
@@ -87,9 +87,23 @@ class Assistant:
         # As bot/launch/run.sh: the HTTP API opens with RASA_API_TOKEN, inside bot.launch.rasa_cli.
         rasa = self._spawn(
             "rasa",
-            [sys.executable, "-m", "bot.launch.rasa_cli", "run", "--model", str(MODEL), "--port", str(self.rasa_port),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-             "--cors", self.page_url, *(extra_args or [])],
+            [
+                sys.executable,
+                "-m",
+                "bot.launch.rasa_cli",
+                "run",
+                "--model",
+                str(MODEL),
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+                "--cors",
+                self.page_url,
+                *(extra_args or []),
+            ],
         )
         wait_until_up(f"{self.url}/", rasa, self.workdir / "rasa.log")
 
@@ -158,8 +172,12 @@ class MakeTarget:
 
     def start(self) -> "MakeTarget":
         self.process = subprocess.Popen(
-            ["make", "--no-print-directory", self.target], cwd=ROOT, env=self.env,
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            ["make", "--no-print-directory", self.target],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -169,8 +187,9 @@ class MakeTarget:
             if self.process.poll() is not None:
                 raise RuntimeError(f"make {self.target} exited early:\n{self.log.read_text()[-3000:]}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"no {text!r} from make {self.target} in {timeout}s:\n"
-                                   f"{self.log.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"no {text!r} from make {self.target} in {timeout}s:\n{self.log.read_text()[-3000:]}"
+                )
             time.sleep(0.3)
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@
 the moment Rasa called `action` (its nth call), so an action is tested on
 exactly the state it saw in a real run.
 """
+
 import copy
 import json
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Sends webhook requests exactly as Twilio does: form-encoded, signed."""
+
 import uuid
 from typing import Dict, List, Optional
 from xml.etree import ElementTree
@@ -11,8 +12,13 @@ from clinic_common.settings import get_settings
 
 
 class TwilioSender:
-    def __init__(self, webhook_url: str, auth_token: Optional[str] = None,
-                 configured_url: Optional[str] = None, headers: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        webhook_url: str,
+        auth_token: Optional[str] = None,
+        configured_url: Optional[str] = None,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.url = webhook_url
         # The URL as configured in Twilio's console, which Twilio signs: behind
         # a reverse proxy, not the one this client posts to.
@@ -24,12 +30,23 @@ class TwilioSender:
     def params(self, phone: str, body: Optional[str]) -> Dict[str, str]:
         sid = f"SM{uuid.uuid4().hex}"  # Twilio's ids: SM + 32 hex digits
         params = {
-            "ToCountry": "US", "ToState": "NY", "SmsMessageSid": sid,
-            "NumMedia": "0", "ToCity": "", "FromZip": "10001", "SmsSid": sid,
-            "FromState": "NY", "SmsStatus": "received", "FromCity": "NEW YORK",
-            "FromCountry": "US", "To": "+15550100199", "ToZip": "",
-            "NumSegments": "1", "MessageSid": sid,
-            "AccountSid": "AC00000000000000000000000000000000", "From": phone,
+            "ToCountry": "US",
+            "ToState": "NY",
+            "SmsMessageSid": sid,
+            "NumMedia": "0",
+            "ToCity": "",
+            "FromZip": "10001",
+            "SmsSid": sid,
+            "FromState": "NY",
+            "SmsStatus": "received",
+            "FromCity": "NEW YORK",
+            "FromCountry": "US",
+            "To": "+15550100199",
+            "ToZip": "",
+            "NumSegments": "1",
+            "MessageSid": sid,
+            "AccountSid": "AC00000000000000000000000000000000",
+            "From": phone,
             "ApiVersion": "2010-04-01",
         }
         if body is not None:
@@ -37,8 +54,12 @@ class TwilioSender:
         return params
 
     def post(self, params: Dict[str, str], signature: Optional[str] = "sign") -> requests.Response:
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "User-Agent": "TwilioProxy/1.1", "I-Twilio-Idempotency-Token": "test", **self.headers}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "User-Agent": "TwilioProxy/1.1",
+            "I-Twilio-Idempotency-Token": "test",
+            **self.headers,
+        }
         if signature == "sign":
             signature = self.validator.compute_signature(self.configured_url, params)
         if signature is not None:

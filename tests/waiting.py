@@ -1,5 +1,6 @@
 """Waiting on something a test cannot be told about, with a deadline that
 fails loudly (never a bare sleep)."""
+
 import time
 from typing import Callable
 

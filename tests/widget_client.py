@@ -1,5 +1,6 @@
 """The widget's side of the socket.io channel, as rasa-webchat speaks it:
 connect from the page's origin, ask for a session, send user_uttered."""
+
 import asyncio
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -7,8 +8,11 @@ import aiohttp
 import socketio
 
 
-async def open_session(assistant, session_id: str, local_address: Optional[str] = None,
-                       ) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], List[Any]]:
+async def open_session(
+    assistant,
+    session_id: str,
+    local_address: Optional[str] = None,
+) -> Tuple[socketio.AsyncClient, List[Dict[str, Any]], List[Any]]:
     """A connected client in `session_id`, with the lists its bot messages and
     error events arrive in; from `local_address` (e.g. 127.0.0.5) if given,
     as another visitor's machine would be."""
@@ -21,6 +25,7 @@ async def open_session(assistant, session_id: str, local_address: Optional[str] 
     client.on("bot_uttered", lambda data: received.append(data))
     client.on("error", lambda data: errors.append(data))
     confirmed = asyncio.Event()
+
     def on_confirm(data: Any) -> None:
         client.confirmed_session_id = data  # the id the server gave the session
         confirmed.set()

@@ -15,6 +15,7 @@ format are accepted, never a texter's.
 
 Usage: python -m bot.demo_page.web_server   (settings: clinic_common/settings.py)
 """
+
 import json
 import logging
 import math
@@ -53,7 +54,7 @@ def webchat_without_web_fonts(bundle: str) -> str:
     stripped = _FONT_IMPORT.sub("", bundle)
     leftover = _THIRD_PARTY_FONTS.search(stripped)
     if leftover:
-        context = stripped[max(0, leftover.start() - 60):leftover.end() + 60]
+        context = stripped[max(0, leftover.start() - 60) : leftover.end() + 60]
         raise ValueError(f"rasa-webchat still asks for a web font: ...{context}...")
     return stripped
 
@@ -78,7 +79,7 @@ def _relative_luminance(colour: str) -> float:
     def linear(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
-    red, green, blue = (linear(int(digits[i:i + 2], 16) / 255) for i in (0, 2, 4))
+    red, green, blue = (linear(int(digits[i : i + 2], 16) / 255) for i in (0, 2, 4))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue
 
 

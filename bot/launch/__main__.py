@@ -2,6 +2,7 @@
 
 Usage: python -m bot.launch rasa run ...
 """
+
 import os
 import sys
 

@@ -2,6 +2,7 @@
 answer: for what starts its own Rasa and action servers on this machine
 (the test suite's tests/servers.py, `make bench`).
 """
+
 import socket
 import subprocess
 import time

@@ -25,6 +25,7 @@ Two more things happen before Rasa starts:
   machine. A token given on the command line is refused for that reason,
   and so is `--enable-api` without a token (an open API).
 """
+
 import sys
 import warnings
 
@@ -63,13 +64,16 @@ def api_arguments(argv: list) -> list:
     if argv[1:2] != ["run"] or argv[2:3] == ["actions"]:
         return argv
     if any(arg == "--auth-token" or arg.startswith("--auth-token=") for arg in argv):
-        sys.exit("--auth-token on the command line shows in `ps` to every user of this machine: "
-                 "set RASA_API_TOKEN instead.")
+        sys.exit(
+            "--auth-token on the command line shows in `ps` to every user of this machine: set RASA_API_TOKEN instead."
+        )
     token = get_settings().rasa_api_token
     if not token:
         if "--enable-api" in argv:
-            sys.exit("--enable-api without a token would open the conversations to anyone: "
-                     "set RASA_API_TOKEN, which opens the API by itself.")
+            sys.exit(
+                "--enable-api without a token would open the conversations to anyone: "
+                "set RASA_API_TOKEN, which opens the API by itself."
+            )
         return argv
     return [*[arg for arg in argv if arg != "--enable-api"], "--enable-api", "--auth-token", token]
 

@@ -10,6 +10,7 @@ right, since it offers the clinic's contacts. A message answered as
 Usage: python -m bot.model_tools.nlu_eval [--unseen-only] MODEL.tar.gz tests/nlu_holdout.yml OUT.json
 (Rasa logs to stdout, so the report goes to a file.)
 """
+
 import asyncio
 import json
 import sys

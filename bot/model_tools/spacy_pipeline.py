@@ -7,6 +7,7 @@ and cities to a folder instead; config.yml points SpacyNLP at that folder.
 
 Usage: python -m bot.model_tools.spacy_pipeline OUTPUT_DIR
 """
+
 import sys
 from pathlib import Path
 
@@ -28,9 +29,7 @@ def build() -> "spacy.language.Language":
     # capitalise.
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     assert isinstance(ruler, EntityRuler)
-    ruler.add_patterns(
-        [{"label": ENTITY_LABEL, "pattern": place} for place in STATES + CITIES]
-    )
+    ruler.add_patterns([{"label": ENTITY_LABEL, "pattern": place} for place in STATES + CITIES])
     return nlp
 
 

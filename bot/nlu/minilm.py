@@ -11,6 +11,7 @@ The forward pass is the six-layer BERT of the model card, then mean pooling
 over the attention mask and L2 normalisation, as sentence-transformers does.
 tests/unit/test_minilm.py checks it against the model card's similarities.
 """
+
 import hashlib
 import json
 import shutil
@@ -112,9 +113,7 @@ class MiniLM:
         self.layers = []
         for i in range(LAYERS):
             p = f"encoder.layer.{i}."
-            qkv_w = np.concatenate(
-                [w[p + f"attention.self.{k}.weight"].T for k in ("query", "key", "value")], axis=1
-            )
+            qkv_w = np.concatenate([w[p + f"attention.self.{k}.weight"].T for k in ("query", "key", "value")], axis=1)
             qkv_b = np.concatenate([w[p + f"attention.self.{k}.bias"] for k in ("query", "key", "value")])
             self.layers.append(
                 {
@@ -125,7 +124,8 @@ class MiniLM:
                     ),
                     "norm1": (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
                     "up": (
-                        np.ascontiguousarray(w[p + "intermediate.dense.weight"].T), w[p + "intermediate.dense.bias"]
+                        np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+                        w[p + "intermediate.dense.bias"],
                     ),
                     "down": (np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"]),
                     "norm2": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),

@@ -6,6 +6,7 @@ stacks these with the n-gram counts, and the safety check's own classifier
 reads them (bot/safety/component.py). `weight` scales the embedding against
 the counts for the intent classifier.
 """
+
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -33,9 +34,7 @@ def encoder(model_dir: Path) -> MiniLM:
     return _ENCODERS[key]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -13,6 +13,7 @@ was meant.
 
 A single-part message (most of them) costs nothing: no extra encoding.
 """
+
 import json
 import re
 from pathlib import Path
@@ -70,9 +71,14 @@ class SeveralTopics(GraphComponent, IntentClassifier):
             "model_dir": str(DEFAULT_DIR),
         }
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 weights: Optional[Dict[str, np.ndarray]] = None,
-                 keywords: Optional[Dict[str, str]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        weights: Optional[Dict[str, np.ndarray]] = None,
+        keywords: Optional[Dict[str, str]] = None,
+    ) -> None:
         self.config = config
         self.model_storage = model_storage
         self.resource = resource
@@ -81,13 +87,24 @@ class SeveralTopics(GraphComponent, IntentClassifier):
         self.encoder = encoder(Path(config["model_dir"]))
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SeveralTopics":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SeveralTopics":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "SeveralTopics":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SeveralTopics":
         try:
             with model_storage.read_from(resource) as directory:
                 weights = dict(np.load(directory / WEIGHTS_FILE))
@@ -124,8 +141,11 @@ class SeveralTopics(GraphComponent, IntentClassifier):
         # topic, and would otherwise swallow one-word parts ("downtime").
         model = LogisticRegression(C=10.0, class_weight="balanced", max_iter=2000)
         model.fit(np.stack(features), labels)
-        self.weights = {"coef": model.coef_, "intercept": model.intercept_,
-                        "classes": np.array(model.classes_, dtype=str)}
+        self.weights = {
+            "coef": model.coef_,
+            "intercept": model.intercept_,
+            "classes": np.array(model.classes_, dtype=str),
+        }
         self.keywords = keywords
         with self.model_storage.write_to(self.resource) as directory:
             np.savez(directory / WEIGHTS_FILE, **self.weights)

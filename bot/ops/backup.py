@@ -22,6 +22,7 @@ Usage:
   python -m bot.ops.backup list
   python -m bot.ops.backup restore FOLDER   # a folder, or its name in BACKUP_DIR
 """
+
 import datetime as dt
 import json
 import os
@@ -86,8 +87,12 @@ def keep_days() -> float:
 def read(folder: Path) -> Backup:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        return Backup(folder, dt.datetime.fromisoformat(manifest["created_at"]), manifest["stores"],
-                      int(manifest.get("spooled", 0)))
+        return Backup(
+            folder,
+            dt.datetime.fromisoformat(manifest["created_at"]),
+            manifest["stores"],
+            int(manifest.get("spooled", 0)),
+        )
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise BackupError(f"{folder} is not a backup made by `make backup` ({type(error).__name__})") from None
 
@@ -128,8 +133,9 @@ def _libpq(url: str) -> Tuple[str, Dict[str, str]]:
 
 def _run(tool: str, args: List[str], url: str) -> None:
     if not shutil.which(tool):
-        raise BackupError(f"{tool} is not installed: install PostgreSQL's client tools "
-                          "(Debian: apt-get install postgresql-client)")
+        raise BackupError(
+            f"{tool} is not installed: install PostgreSQL's client tools (Debian: apt-get install postgresql-client)"
+        )
     conninfo, env = _libpq(url)
     done = subprocess.run([tool, *args, f"--dbname={conninfo}"], env=env, capture_output=True, text=True)
     if done.returncode != 0:
@@ -204,8 +210,10 @@ def running_servers() -> List[str]:
     be overwritten by what they hold in memory, or break their connections."""
     answering = []
     settings = get_settings()
-    for what, port, path in (("the Rasa server", settings.rasa_port, "/webhooks/health/live"),
-                             ("the action server", settings.action_port, "/health")):
+    for what, port, path in (
+        ("the Rasa server", settings.rasa_port, "/webhooks/health/live"),
+        ("the action server", settings.action_port, "/health"),
+    ):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).close()
         except urllib.error.HTTPError:
@@ -226,16 +234,29 @@ def _restore_store(name: str, backup: Backup) -> str:
     path = sqlite_path(url)
     kind = "sqlite" if path is not None else make_url(url).get_backend_name()
     if kind != entry["kind"]:
-        raise BackupError(f"{name}: this backup holds a {entry['kind']} database, but {variable} is {kind}; "
-                          f"set {variable} to a {entry['kind']} database to restore it")
+        raise BackupError(
+            f"{name}: this backup holds a {entry['kind']} database, but {variable} is {kind}; "
+            f"set {variable} to a {entry['kind']} database to restore it"
+        )
     source = backup.folder / stored
     if path is not None:
         prepare_sqlite(url)
         _copy_sqlite(source, path, self_contained=False)
         prepare_sqlite(url)  # its -wal and -shm, if the copy made them
     else:
-        _run("pg_restore", ["--clean", "--if-exists", "--no-owner", "--no-privileges",
-                            "--single-transaction", "--exit-on-error", str(source)], url)
+        _run(
+            "pg_restore",
+            [
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                str(source),
+            ],
+            url,
+        )
     return f"{name}: restored from {source.name}"
 
 
@@ -244,8 +265,10 @@ def restore(folder: Path) -> List[str]:
     backup = read(folder)
     running = running_servers()
     if running:
-        raise BackupError(f"Stop the assistant first: {' and '.join(running)} still answer. "
-                          "Stop `make run` (and every other server using these databases), then restore.")
+        raise BackupError(
+            f"Stop the assistant first: {' and '.join(running)} still answer. "
+            "Stop `make run` (and every other server using these databases), then restore."
+        )
     before = create(label="before-restore")
     done = [f"the data as it was is backed up first, in {before.folder}"]
     done += [_restore_store(name, backup) for name in STORES]
@@ -266,16 +289,22 @@ def main(argv: List[str]) -> int:
         if command == "create" and len(argv) == 2:
             print("\n".join(describe()))
             backup = create()
-            held = ", ".join(f"{name} ({entry['kind']}{'' if entry['file'] else ': none yet'})"
-                             for name, entry in backup.stores.items())
+            held = ", ".join(
+                f"{name} ({entry['kind']}{'' if entry['file'] else ': none yet'})"
+                for name, entry in backup.stores.items()
+            )
             print(f"backup written to {backup.folder}: {held}, {backup.spooled} spooled alerts and leads")
-            print(f"{prune()} backups older than {keep_days():g} days deleted (BACKUP_KEEP_DAYS); "
-                  f"copy {backup_dir()} off this machine, encrypted")
+            print(
+                f"{prune()} backups older than {keep_days():g} days deleted (BACKUP_KEEP_DAYS); "
+                f"copy {backup_dir()} off this machine, encrypted"
+            )
             return 0
         if command == "list" and len(argv) == 2:
             for backup in list_backups():
-                print(f"{backup.folder}  made {backup.created_at:%Y-%m-%d %H:%M} UTC, "
-                      f"deleted after {backup.expires_at():%Y-%m-%d}")
+                print(
+                    f"{backup.folder}  made {backup.created_at:%Y-%m-%d %H:%M} UTC, "
+                    f"deleted after {backup.expires_at():%Y-%m-%d}"
+                )
             return 0
         if command == "restore" and len(argv) == 3 and argv[2].strip():
             print("\n".join(describe()))

@@ -8,6 +8,7 @@ before they were kept private are made so here (0600, folder 0700).
 
 Usage: python -m bot.ops.preflight
 """
+
 import os
 import socket
 import sys
@@ -56,8 +57,12 @@ DEVELOPMENT_SECRETS = ("TWILIO_AUTH_TOKEN", "SMS_SENDER_HASH_KEY", "SMS_NUMBER_K
 
 def development_secrets_in_use(settings: Settings) -> List[str]:
     public = defaults()
-    given = {"TWILIO_AUTH_TOKEN": settings.twilio_auth_token, "SMS_SENDER_HASH_KEY": settings.sms_sender_hash_key,
-             "SMS_NUMBER_KEY": settings.sms_number_key, "CLINIC_WEBHOOK_SECRET": settings.webhook_secret}
+    given = {
+        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+        "SMS_SENDER_HASH_KEY": settings.sms_sender_hash_key,
+        "SMS_NUMBER_KEY": settings.sms_number_key,
+        "CLINIC_WEBHOOK_SECRET": settings.webhook_secret,
+    }
     return [name for name in DEVELOPMENT_SECRETS if given[name] in ("", public.get(name))]
 
 

@@ -23,6 +23,7 @@ Usage:
   python -m bot.ops.privacy forget WHO     # phone number, email or conversation id
   python -m bot.ops.privacy purge [DAYS]   # default: RETENTION_DAYS
 """
+
 import datetime as dt
 import json
 import re
@@ -160,9 +161,14 @@ class Found:
     sms_opt_out: bool = False
 
     def counts(self) -> Dict[str, int]:
-        return {"conversations": len(self.stored), "conversation_events": self.conversation_events,
-                "leads": len(self.leads), "alerts": len(self.alerts), "sms_replies": self.sms_replies,
-                "spooled": len(self.spooled)}
+        return {
+            "conversations": len(self.stored),
+            "conversation_events": self.conversation_events,
+            "leads": len(self.leads),
+            "alerts": len(self.alerts),
+            "sms_replies": self.sms_replies,
+            "spooled": len(self.spooled),
+        }
 
 
 class NotAPerson(ValueError):
@@ -172,8 +178,9 @@ class NotAPerson(ValueError):
 def find(who: str) -> Found:
     who = who.strip()
     clinic_phone, clinic_email = get_settings().clinic_phone, get_settings().clinic_email
-    if (looks_like_phone(who) and clinic_phone and e164(who) == e164(clinic_phone)) or \
-            (clinic_email and who.lower() == clinic_email.strip().lower()):
+    if (looks_like_phone(who) and clinic_phone and e164(who) == e164(clinic_phone)) or (
+        clinic_email and who.lower() == clinic_email.strip().lower()
+    ):
         raise NotAPerson("that is the clinic's own phone or email: it is in every conversation")
     tracker, leads = _engine(get_settings().tracker_db_url), _engine(get_settings().leads_db_url)
     found = Found()
@@ -194,8 +201,9 @@ def find(who: str) -> Found:
         with leads.connect() as db:
             rows = db.execute(query).all()
         getattr(found, f"{kind}s").extend(row.id for row in rows)
-        found.delivered += [f"{kind} {row.id} on {str(row.delivered_at)[:10]}" for row in rows
-                            if row.status == DELIVERED]
+        found.delivered += [
+            f"{kind} {row.id} on {str(row.delivered_at)[:10]}" for row in rows if row.status == DELIVERED
+        ]
         if model is Lead:
             found.conversations |= {row.sender_id for row in rows}
 
@@ -211,19 +219,25 @@ def find(who: str) -> Found:
     ids = sorted(found.conversations)
     if _has_table(tracker, "events"):
         with tracker.connect() as db:
-            per_conversation = db.execute(_in(
-                "SELECT sender_id, COUNT(*) FROM events WHERE sender_id IN :ids GROUP BY sender_id", "ids"),
-                {"ids": ids}).all()
+            per_conversation = db.execute(
+                _in("SELECT sender_id, COUNT(*) FROM events WHERE sender_id IN :ids GROUP BY sender_id", "ids"),
+                {"ids": ids},
+            ).all()
         found.stored = {sender_id for sender_id, _ in per_conversation}
         found.conversation_events = sum(count for _, count in per_conversation)
     if _has_table(tracker, SMS_REPLIES):
         with tracker.connect() as db:
             found.sms_replies = db.execute(
-                _in(f"SELECT COUNT(*) FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"), {"ids": ids}).scalar()
+                _in(f"SELECT COUNT(*) FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"), {"ids": ids}
+            ).scalar()
     if _has_table(tracker, SMS_OPT_OUTS):
         with tracker.connect() as db:
-            found.sms_opt_out = db.execute(
-                _in(f"SELECT COUNT(*) FROM {SMS_OPT_OUTS} WHERE sender_id IN :ids", "ids"), {"ids": ids}).scalar() > 0
+            found.sms_opt_out = (
+                db.execute(
+                    _in(f"SELECT COUNT(*) FROM {SMS_OPT_OUTS} WHERE sender_id IN :ids", "ids"), {"ids": ids}
+                ).scalar()
+                > 0
+            )
     return found
 
 
@@ -267,8 +281,9 @@ def remove(found: Found) -> Dict[str, int]:
     tracker = _engine(get_settings().tracker_db_url)
     if _has_table(tracker, SMS_REPLIES):
         with tracker.begin() as db:
-            counts["sms_replies"] = db.execute(_in(f"DELETE FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"),
-                                               {"ids": sorted(found.conversations)}).rowcount
+            counts["sms_replies"] = db.execute(
+                _in(f"DELETE FROM {SMS_REPLIES} WHERE sender_id IN :ids", "ids"), {"ids": sorted(found.conversations)}
+            ).rowcount
     counts["conversation_events"] = _delete_conversations(found.conversations)
     return counts
 
@@ -279,21 +294,29 @@ def out_of_reach(who: str, found: Found) -> List[str]:
 
     notes = []
     if found.delivered:
-        notes.append(f"Already delivered to the clinic's webhook: {', '.join(found.delivered)}. "
-                     "Delete those copies in the clinic's own system too.")
+        notes.append(
+            f"Already delivered to the clinic's webhook: {', '.join(found.delivered)}. "
+            "Delete those copies in the clinic's own system too."
+        )
     backups = list_backups()
     if backups:
-        notes.append(f"{len(backups)} backups in {backup_dir()} (made {backups[0].created_at:%Y-%m-%d} to "
-                     f"{backups[-1].created_at:%Y-%m-%d}) still hold what was stored when each was made; "
-                     f"each is deleted {keep_days():g} days after it was made (BACKUP_KEEP_DAYS), the last "
-                     f"of these after {backups[-1].expires_at():%Y-%m-%d}. Copies taken off this machine "
-                     "follow their own schedule.")
+        notes.append(
+            f"{len(backups)} backups in {backup_dir()} (made {backups[0].created_at:%Y-%m-%d} to "
+            f"{backups[-1].created_at:%Y-%m-%d}) still hold what was stored when each was made; "
+            f"each is deleted {keep_days():g} days after it was made (BACKUP_KEEP_DAYS), the last "
+            f"of these after {backups[-1].expires_at():%Y-%m-%d}. Copies taken off this machine "
+            "follow their own schedule."
+        )
     if looks_like_phone(who):
-        notes.append("Twilio keeps its own log of texts with this number: delete them in the Twilio "
-                     "console (Monitor > Logs > Messaging) or through Twilio's API.")
+        notes.append(
+            "Twilio keeps its own log of texts with this number: delete them in the Twilio "
+            "console (Monitor > Logs > Messaging) or through Twilio's API."
+        )
     if found.sms_opt_out:
-        notes.append("Kept: this number's SMS opt-out (STOP), stored as a hashed id only; it is what "
-                     "keeps the assistant from answering them.")
+        notes.append(
+            "Kept: this number's SMS opt-out (STOP), stored as a hashed id only; it is what "
+            "keeps the assistant from answering them."
+        )
     return notes
 
 
@@ -303,15 +326,21 @@ def purge(days: float) -> Dict[str, int]:
     stale: List[str] = []
     if _has_table(tracker, "events"):
         with tracker.connect() as db:
-            stale = [row[0] for row in db.execute(text(
-                "SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
-            ), {"cutoff": cutoff})]
+            stale = [
+                row[0]
+                for row in db.execute(
+                    text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
+                    {"cutoff": cutoff},
+                )
+            ]
     sms_replies = 0
     if _has_table(tracker, SMS_REPLIES):
         # The SMS channel deletes these as new texts come; with none coming, here.
         with tracker.begin() as db:
-            sms_replies = db.execute(text(f"DELETE FROM {SMS_REPLIES} WHERE claimed_at < :cutoff"),
-                                     {"cutoff": dt.datetime.utcnow() - SMS_REPLY_KEEP}).rowcount
+            sms_replies = db.execute(
+                text(f"DELETE FROM {SMS_REPLIES} WHERE claimed_at < :cutoff"),
+                {"cutoff": dt.datetime.utcnow() - SMS_REPLY_KEEP},
+            ).rowcount
     removed = {"leads": 0, "alerts": 0}
     kept = 0
     # While a webhook is set, the clinic has not seen an undelivered lead or
@@ -328,8 +357,14 @@ def purge(days: float) -> Dict[str, int]:
                 kept += db.execute(select(func.count()).select_from(model).where(old)).scalar()
     from bot.ops.backup import prune
 
-    return {"conversations": len(stale), "conversation_events": _delete_conversations(stale), **removed,
-            "kept_undelivered": kept, "sms_replies": sms_replies, "backups": prune()}
+    return {
+        "conversations": len(stale),
+        "conversation_events": _delete_conversations(stale),
+        **removed,
+        "kept_undelivered": kept,
+        "sms_replies": sms_replies,
+        "backups": prune(),
+    }
 
 
 def _report(who: str, found: Found, counts: Dict[str, int], verb: str) -> None:
@@ -338,8 +373,10 @@ def _report(who: str, found: Found, counts: Dict[str, int], verb: str) -> None:
         print(f"  of which {len(found.typed_in)} conversations found by what was typed in them")
     if verb == "found":
         print(f"  conversations: {', '.join(sorted(found.stored)) or '(none)'}")
-        print(f"  leads: {', '.join(map(str, found.leads)) or '(none)'}; "
-              f"alerts: {', '.join(map(str, found.alerts)) or '(none)'}")
+        print(
+            f"  leads: {', '.join(map(str, found.leads)) or '(none)'}; "
+            f"alerts: {', '.join(map(str, found.alerts)) or '(none)'}"
+        )
     notes = out_of_reach(who, found)
     if notes:
         print("Out of this command's reach:")

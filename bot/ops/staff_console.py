@@ -22,6 +22,7 @@ reads a line, then hands it back to Python's default.
 Installed by bot/launch/rasa_cli.py: `install()` replaces Rasa's
 `console._get_user_input`, which `console.record_messages` calls every turn.
 """
+
 import asyncio
 import os
 import signal

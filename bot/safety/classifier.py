@@ -6,6 +6,7 @@ predict_proba, about ten times faster for one message: it looks the n-grams
 up in the vocabularies and adds up the weights, where scikit-learn builds and
 checks sparse matrices on every call. The check runs on every message.
 """
+
 from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List

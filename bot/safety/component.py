@@ -21,6 +21,7 @@ symptom keeps its FAQ answer. The decision is recorded in the parse data under
 Every message also gets a `language` entity ("en" or "es"), which fills the
 `language` slot that picks the Spanish variants of the safety replies.
 """
+
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -49,9 +50,7 @@ SAFETY_INTENTS = set(OUTCOMES) | {TOO_LONG}
 CLASSIFIER_FILE = "safety_classifier.skops"
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SafetyCheck(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -166,11 +165,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
 
     def reads(self, text: str) -> bool:
         """Whether the classifier has a say on this message at all."""
-        return (
-            self.scorer is not None
-            and len(text) <= self.max_nlu_chars
-            and len(text.split()) >= self.model_min_words
-        )
+        return self.scorer is not None and len(text) <= self.max_nlu_chars and len(text.split()) >= self.model_min_words
 
     def model_signal(self, text: str) -> Tuple[str, float]:
         """The most likely safety outcome, and how likely any of them is."""
@@ -195,11 +190,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         no support). Where both raise it, the reviewed list names the outcome."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
-        supported = (
-            verdict.rule == FEVER_RULE
-            or not self.reads(text)
-            or confidence >= self.pattern_min_support
-        )
+        supported = verdict.rule == FEVER_RULE or not self.reads(text) or confidence >= self.pattern_min_support
         if verdict.flagged and supported:
             return verdict.outcome, "both" if model_says else "patterns"
         if model_says:

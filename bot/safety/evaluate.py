@@ -7,6 +7,7 @@ bot/safety/component.py decided.
 
 Usage: python -m bot.safety.evaluate MODEL.tar.gz tests/safety/gated.yml OUT.json
 """
+
 import asyncio
 import json
 import sys
@@ -65,8 +66,7 @@ def score(messages: List[Dict[str, str]], decided: List[Dict[str, object]]) -> D
         "labels": dict(labels),
         "recall": (urgent - len(missed)) / urgent if urgent else 1.0,
         "recall_by_label": {
-            label: 1 - sum(x["label"] == label for x in missed) / n
-            for label, n in labels.items() if label != BENIGN
+            label: 1 - sum(x["label"] == label for x in missed) / n for label, n in labels.items() if label != BENIGN
         },
         "false_alarm_rate": len(false_alarms) / labels[BENIGN] if labels[BENIGN] else 0.0,
         "signals_on_urgent": dict(signals),

@@ -6,6 +6,7 @@ wordings real visitors use, which the NLU's FAQ data lacks: "temp is 102",
 "kms", "mi papa esta convulsionando". The gated set (tests/safety/gated.yml)
 is never among them.
 """
+
 import hashlib
 from pathlib import Path
 from typing import Dict, List, Tuple
@@ -42,8 +43,16 @@ def form_answers(path: Path) -> List[str]:
         for k in range(8):
             family = last[(i * 7 + k * 11) % len(last)]
             full = f"{given} {family}"
-            written = (full, full.lower(), f"my name is {full}", f"it's {given}", f"{full.upper()}",
-                       f"{given[0]}. {family}", f"call me {given}", f"{family}, {given}")[k]
+            written = (
+                full,
+                full.lower(),
+                f"my name is {full}",
+                f"it's {given}",
+                f"{full.upper()}",
+                f"{given[0]}. {family}",
+                f"call me {given}",
+                f"{family}, {given}",
+            )[k]
             answers.append(written)
             if k < 2:
                 answers.append(f"{given.lower()}.{family.lower()}{i}@example.com")

@@ -4,6 +4,7 @@ Only English and Spanish are told apart: the safety replies exist in both
 (988 and Poison Control answer in Spanish too). Common function words decide;
 anything else counts as English.
 """
+
 import re
 
 from bot.safety.screen import normalise

@@ -6,6 +6,7 @@ millisecond for a normal one. The NLU component (bot/safety/component.py)
 combines it with the classifier's own signal; the channels use it only to
 keep the red-flag passages of a message too long to pass on whole.
 """
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -109,7 +110,7 @@ def _negated(clause: str, start: int) -> bool:
     """A negation among the three words before a match ("no fever", "not
     bleeding"), or before a short list of signs ("nothing is red or oozing"),
     unless a "but" comes between them."""
-    before = clause[max(0, start - 60):start].split()
+    before = clause[max(0, start - 60) : start].split()
     words = " ".join(before[-3:])
     if re.search(r"\b(or|nor)\b", words):
         words = " ".join(before[-6:])
@@ -171,8 +172,10 @@ def _readings(clause: str) -> List[Tuple[float, str, int]]:
 
 def _is_fever(value: float, unit: str) -> bool:
     """100.4 °F or 38 °C and up; without a unit, the number says which."""
-    celsius = unit.startswith("c") or (unit in ("°", "º", "grados") and value < 50) or (
-        not unit.startswith("f") and 34 <= value <= 45
+    celsius = (
+        unit.startswith("c")
+        or (unit in ("°", "º", "grados") and value < 50)
+        or (not unit.startswith("f") and 34 <= value <= 45)
     )
     if celsius:
         return 38 <= value <= 43
@@ -184,9 +187,7 @@ def _temperature_written(clause: str) -> bool:
 
 
 def _fever(clause: str) -> bool:
-    return any(
-        _is_fever(value, unit) and not _negated(clause, where) for value, unit, where in _readings(clause)
-    )
+    return any(_is_fever(value, unit) and not _negated(clause, where) for value, unit, where in _readings(clause))
 
 
 _SUPPOSING = re.compile(
@@ -219,12 +220,8 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
     hypothetical = only_asks or asks or (bool(flags.hypothetical.search(clause)) and not reports_now)
     # A written temperature is a reading, not a risk: "my temp is 101, is
     # that a fever?" counts; "what if I get a fever of 101?" does not.
-    about_a_reading = only_asks or (
-        not reports_now and (asks or bool(flags.hypothetical.search(clause)))
-    )
-    told_of = flags.past.search(clause) or (
-        flags.hearsay.search(clause) and not flags.immediate.search(clause)
-    )
+    about_a_reading = only_asks or (not reports_now and (asks or bool(flags.hypothetical.search(clause))))
+    told_of = flags.past.search(clause) or (flags.hearsay.search(clause) and not flags.immediate.search(clause))
     if told_of and not _first_match(flags.always[SELF_HARM], clause, False):
         return None, None
     for outcome in flags.order:

@@ -17,6 +17,7 @@ its answer (even an urgent one). Here it needs nothing but the Rasa server,
 and a safety reply always stands alone.
 Configured in endpoints.yml (nlg: type: bot.server.nlg.ClinicResponses).
 """
+
 from typing import Any, Dict, Optional, Text, cast
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -96,9 +97,7 @@ def clinic_values() -> Dict[str, str]:
 
 
 class ClinicResponses(TemplatedNaturalLanguageGenerator):
-    def __init__(
-        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
-    ) -> None:
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
         super().__init__((domain or Domain.empty()).responses)
         self.values = clinic_values()
 
@@ -132,9 +131,7 @@ class ClinicResponses(TemplatedNaturalLanguageGenerator):
                 response["text"] = f"{note}\n{response['text']}"
         return response
 
-    async def _topic_answers(
-        self, tracker: DialogueStateTracker, output_channel: Text, values: Dict[str, Any]
-    ) -> str:
+    async def _topic_answers(self, tracker: DialogueStateTracker, output_channel: Text, values: Dict[str, Any]) -> str:
         """Each topic's answer in the order asked, one paragraph each, then the
         warning signs once if any of them calls for it."""
         topics = parse_data(tracker.latest_message).get("topics") or []

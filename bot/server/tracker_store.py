@@ -24,6 +24,7 @@ the last moments of conversation but never corrupts the file. See
 benchmarks/NOTES.md. The SQLite file is made private (0600, folder 0700)
 before Rasa opens it.
 """
+
 import contextlib
 from typing import Any, Generator, Optional
 

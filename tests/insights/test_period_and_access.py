@@ -1,4 +1,5 @@
 """The period the staff ask for, and the session the sign-in form sets."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
@@ -19,14 +20,17 @@ def test_the_default_is_the_last_seven_days_today_included():
     assert period.naive_utc(period.start) == dt.datetime(2026, 3, 2, 5)
 
 
-@pytest.mark.parametrize("first, last, channel, reason", [
-    ("2026-02-30", None, None, "from must be a date"),
-    (None, "next week", None, "to must be a date"),
-    ("2026-03-09", "2026-03-08", None, "from must not be after to"),
-    ("2024-01-01", "2026-03-08", None, "at most 366 days"),
-    (None, None, "cmdline", "channel must be one of: all, widget, sms, rest"),
-    (None, None, "'; drop table events; --", "channel must be one of"),
-])
+@pytest.mark.parametrize(
+    "first, last, channel, reason",
+    [
+        ("2026-02-30", None, None, "from must be a date"),
+        (None, "next week", None, "to must be a date"),
+        ("2026-03-09", "2026-03-08", None, "from must not be after to"),
+        ("2024-01-01", "2026-03-08", None, "at most 366 days"),
+        (None, None, "cmdline", "channel must be one of: all, widget, sms, rest"),
+        (None, None, "'; drop table events; --", "channel must be one of"),
+    ],
+)
 def test_bad_periods_are_refused_with_a_reason(first, last, channel, reason):
     with pytest.raises(BadPeriod, match=reason):
         parse(first, last, channel, NEW_YORK, today=dt.date(2026, 3, 8))

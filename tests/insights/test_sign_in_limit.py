@@ -1,6 +1,7 @@
 """The sign-in limit over time (a clock the test moves): a blocked address
 waits until the limiter would count one more wrong token, then may try again;
 right tokens never count."""
+
 from bot.server.channels.rate_limit import parse_windows
 from insights.sign_in_limit import SignInLimit, reason
 

@@ -2,6 +2,7 @@
 clinic_common/, copied without the rest of the project (no bot/, no
 Makefile), run with rasa-sdk's own command, store a call-back request from a
 real recorded conversation, and keep the shared secret."""
+
 import shutil
 import sqlite3
 import subprocess
@@ -23,13 +24,22 @@ def test_the_action_server_runs_from_its_own_folders_alone(tmp_path):
     data = tmp_path / "data"
     port = free_port()
     env = {
-        "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CLINIC_SETTINGS_FILE": "",
-        "ACTION_SERVER_TOKEN": TOKEN, "LEADS_DB_URL": f"sqlite:///{data}/leads.db",
-        "TRACKER_DB_URL": f"sqlite:///{data}/tracker.db", "LEADS_SPOOL_DIR": str(data / "lead-spool"),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "CLINIC_SETTINGS_FILE": "",
+        "ACTION_SERVER_TOKEN": TOKEN,
+        "LEADS_DB_URL": f"sqlite:///{data}/leads.db",
+        "TRACKER_DB_URL": f"sqlite:///{data}/tracker.db",
+        "LEADS_SPOOL_DIR": str(data / "lead-spool"),
     }
     log = tmp_path / "actions.log"
-    server = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                              cwd=image, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=image,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health", server, log)
         webhook = f"http://127.0.0.1:{port}/webhook"

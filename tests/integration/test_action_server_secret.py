@@ -5,6 +5,7 @@ the action server's /webhook, asking for action_submit_lead, stored a lead
 that went to the clinic. The made-up call here is a real recorded call-back
 conversation (tests/fixtures/trackers), so it is exactly what Rasa sends.
 """
+
 import os
 import sqlite3
 import subprocess
@@ -36,8 +37,13 @@ def guarded(tmp_path_factory):
 def made_up_call(sender):
     state = tracker_before_action("lead_form", "action_submit_lead").current_state()
     state["sender_id"] = sender
-    return {"next_action": "action_submit_lead", "sender_id": sender, "tracker": state,
-            "domain": DOMAIN, "version": rasa_sdk.__version__}
+    return {
+        "next_action": "action_submit_lead",
+        "sender_id": sender,
+        "tracker": state,
+        "domain": DOMAIN,
+        "version": rasa_sdk.__version__,
+    }
 
 
 def leads_of(assistant, sender):
@@ -65,14 +71,14 @@ def test_a_made_up_call_without_the_token_is_refused_and_stores_no_lead(guarded)
     assert "a-guess" not in log and TOKEN not in log
 
     # The very same call with the token stores the lead: the token alone kept it out.
-    accepted = requests.post(f"{actions}/webhook", json=made_up_call("made-up"), headers={HEADER: TOKEN},
-                             timeout=30)
+    accepted = requests.post(f"{actions}/webhook", json=made_up_call("made-up"), headers={HEADER: TOKEN}, timeout=30)
     assert accepted.status_code == 200 and leads_of(guarded, "made-up") == 1
 
 
 def test_rasa_sends_the_token_on_its_own_calls(guarded):
-    replies = [guarded.say("with-token", m)
-               for m in ["book an appointment", "yes", "Ana Silva", "ana@example.com", "Boston"]]
+    replies = [
+        guarded.say("with-token", m) for m in ["book an appointment", "yes", "Ana Silva", "ana@example.com", "Boston"]
+    ]
     assert replies[-1][0]["text"].startswith("Thanks, Ana Silva!")
     assert leads_of(guarded, "with-token") == 1
     ready = requests.get(f"{guarded.url}/webhooks/health/ready", timeout=10)
@@ -93,14 +99,28 @@ def test_readiness_names_a_token_that_differs_between_the_servers(tmp_path):
 
 
 def production(tmp_path, **settings):
-    return {**os.environ, "CLINIC_ENV": "production", "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
-            "TWILIO_AUTH_TOKEN": "real-twilio", "SMS_SENDER_HASH_KEY": "real-key", "SMS_NUMBER_KEY": "real-number-key",
-            "CLINIC_WEBHOOK_SECRET": "real-secret", "ACTION_SERVER_TOKEN": "", **settings}
+    return {
+        **os.environ,
+        "CLINIC_ENV": "production",
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
+        "TWILIO_AUTH_TOKEN": "real-twilio",
+        "SMS_SENDER_HASH_KEY": "real-key",
+        "SMS_NUMBER_KEY": "real-number-key",
+        "CLINIC_WEBHOOK_SECRET": "real-secret",
+        "ACTION_SERVER_TOKEN": "",
+        **settings,
+    }
 
 
 def preflight(env):
-    return subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_production_needs_the_token_once_the_action_server_listens_beyond_this_machine(tmp_path):
@@ -115,9 +135,23 @@ def test_production_needs_the_token_once_the_action_server_listens_beyond_this_m
     # Started on its own (a scale-out machine), the action server checks too.
     port = free_port()
     alone = subprocess.run(
-        [sys.executable, "-m", "bot.launch", str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-         "--port", str(port)],
-        cwd=ROOT, env=production(tmp_path, SANIC_HOST="0.0.0.0"), capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "bot.launch",
+            str(BIN / "rasa"),
+            "run",
+            "actions",
+            "--actions",
+            "actions",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env=production(tmp_path, SANIC_HOST="0.0.0.0"),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert alone.returncode != 0
     assert "no ACTION_SERVER_TOKEN" in alone.stdout + alone.stderr

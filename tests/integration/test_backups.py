@@ -2,6 +2,7 @@
 call-back form is backed up, the data is wiped, the backup restored, the
 servers restarted, and the same conversation goes on where it was; on SQLite
 and on PostgreSQL."""
+
 import sqlite3
 import stat
 import subprocess
@@ -15,9 +16,14 @@ from tests.servers import ROOT, Assistant
 
 
 def run_make(target, env, *args):
-    return subprocess.run(["make", "--no-print-directory", target, *args], cwd=ROOT,
-                          env={**env, "PYTHON310": sys.executable},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["make", "--no-print-directory", target, *args],
+        cwd=ROOT,
+        env={**env, "PYTHON310": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def texts(reply):
@@ -111,8 +117,10 @@ def test_a_restore_first_backs_up_the_data_it_replaces(tmp_path):
         [before] = [f for f in assistant.backups.iterdir() if f.name.endswith("-before-restore")]
         restore(assistant, before)
         with sqlite3.connect(assistant.leads_db) as db:
-            assert [r[0] for r in db.execute("select contact from leads order by id")] == \
-                ["before@example.com", "after@example.com"]
+            assert [r[0] for r in db.execute("select contact from leads order by id")] == [
+                "before@example.com",
+                "after@example.com",
+            ]
     finally:
         assistant.stop()
 
@@ -129,17 +137,48 @@ def test_restore_of_something_that_is_not_a_backup_is_refused(tmp_path):
 @pytest.fixture
 def postgres():
     server = PostgresServer().start()
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(server.port), "-U", "clinic", "-d", "postgres",
-                    "-c", "CREATE DATABASE clinic_leads"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            "clinic",
+            "-d",
+            "postgres",
+            "-c",
+            "CREATE DATABASE clinic_leads",
+        ],
+        check=True,
+        capture_output=True,
+    )
     yield server
     server.stop()
 
 
 def recreate_databases(server):
     for name in ("clinic", "clinic_leads"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(server.port), "-U", "clinic", "-d", "postgres",
-                        "-c", f"DROP DATABASE {name}", "-c", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(server.port),
+                "-U",
+                "clinic",
+                "-d",
+                "postgres",
+                "-c",
+                f"DROP DATABASE {name}",
+                "-c",
+                f"CREATE DATABASE {name}",
+            ],
+            check=True,
+            capture_output=True,
+        )
 
 
 def test_postgresql_backup_restore_and_the_conversation_goes_on(tmp_path, postgres):

@@ -1,5 +1,6 @@
 """Bad input on every way in: a clear 4xx with a reason or a normal reply,
 never a 5xx, and the server answers the next normal message."""
+
 import asyncio
 import json
 import sqlite3
@@ -14,9 +15,9 @@ from tests.twilio_client import TwilioSender, replies, texter_id
 from tests.widget_client import close, open_session, wait_for_text
 
 ODD_MESSAGES = [
-    "\x00\x01\x02 how much \x07does it cost\x1b?",       # control characters
-    "💇‍♀️💸 how much?? 🙏🏽",                              # emoji
-    "כמה זה עולה? \u202eتكلفة العلاج\u202c",             # right-to-left text
+    "\x00\x01\x02 how much \x07does it cost\x1b?",  # control characters
+    "💇‍♀️💸 how much?? 🙏🏽",  # emoji
+    "כמה זה עולה? \u202eتكلفة العلاج\u202c",  # right-to-left text
     "<script>alert(1)</script><img src=x onerror=alert(2)>",
     "'; DROP TABLE events; --",
     "\" OR 1=1; DELETE FROM leads WHERE ''='",
@@ -27,8 +28,10 @@ ODD_MESSAGES = [
 def rest(assistant, body, content_type="application/json"):
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return requests.post(
-        f"{assistant.url}/webhooks/rest/webhook", data=data,
-        headers={"Content-Type": content_type}, timeout=30,
+        f"{assistant.url}/webhooks/rest/webhook",
+        data=data,
+        headers={"Content-Type": content_type},
+        timeout=30,
     )
 
 
@@ -114,7 +117,8 @@ def test_tables_survive_sql_injection_strings(assistant):
     assert set(leads_before) <= set(leads_after)  # nothing deleted or changed
     # The name as typed; the city is the place the form recognised in it.
     assert [row[1:] for row in leads_after if row[2] == "bobby.sql@example.com"] == [
-        (name, "bobby.sql@example.com", "Dallas")]
+        (name, "bobby.sql@example.com", "Dallas")
+    ]
     # Each message is stored as typed, in its own conversation.
     assert {name, city} <= set(user_texts(assistant, "sql-lead-injected"))
     for message in [m for m in ODD_MESSAGES if "DROP" in m or "DELETE" in m]:
@@ -163,8 +167,7 @@ async def socket_session(assistant, events, session_id="socket-bad-input"):
         before = len(received) + len(errors)
         await client.emit("user_uttered", event)
         # A bot message or an error event answers it.
-        await wait_until(lambda before=before: len(received) + len(errors) > before,
-                         f"nothing came back for {event!r}")
+        await wait_until(lambda before=before: len(received) + len(errors) > before, f"nothing came back for {event!r}")
     before = len(received)
     await client.emit("user_uttered", {"message": "how much does it cost?", "session_id": session_id})
     await wait_for_text(received, "$3,000", after=before)
@@ -173,9 +176,14 @@ async def socket_session(assistant, events, session_id="socket-bad-input"):
 
 
 def test_socketio_bad_events_get_errors_and_the_next_message_an_answer(assistant):
-    bad = [None, "just text", ["list"], {"message": 5, "session_id": "socket-bad-input"},
-           {"message": "", "session_id": "socket-bad-input"},
-           {"message": "hi"}]
+    bad = [
+        None,
+        "just text",
+        ["list"],
+        {"message": 5, "session_id": "socket-bad-input"},
+        {"message": "", "session_id": "socket-bad-input"},
+        {"message": "hi"},
+    ]
     received, errors = asyncio.run(socket_session(assistant, bad))
     assert len(errors) == len(bad)
     assert any("$3,000 to $10,000" in m.get("text", "") for m in received)
@@ -193,6 +201,7 @@ def test_socketio_huge_message_gets_asked_for_a_shorter_one(assistant):
 def test_socketio_odd_messages_get_replies(assistant):
     """Each in a conversation of its own, so every reply belongs to it: a
     reply beyond the disclaimer that tops a conversation's first one."""
+
     def answers(received):
         return [m["text"] for m in received if m.get("text", "").strip() and "not medical advice" not in m["text"]]
 
@@ -230,8 +239,10 @@ def test_rest_cors_only_for_configured_origins(assistant):
     def preflight(origin):
         return requests.options(
             f"{assistant.url}/webhooks/rest/webhook",
-            headers={"Origin": origin, "Access-Control-Request-Method": "POST"}, timeout=10,
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=10,
         ).headers.get("Access-Control-Allow-Origin")
+
     assert preflight(assistant.page_url) == assistant.page_url
     assert preflight("https://evil.example") is None
 
@@ -250,8 +261,10 @@ def test_twilio_odd_bodies_get_a_text_back(sms, message):
 
 def test_twilio_sized_body_that_no_twilio_request_has_is_413_unread(sms, assistant):
     huge = requests.post(
-        sms.url, data=b"Body=" + b"a" * (2 * 1024 * 1024),
-        headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=30,
+        sms.url,
+        data=b"Body=" + b"a" * (2 * 1024 * 1024),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=30,
     )
     assert huge.status_code == 413 and "too large" in huge.json()["error"]
     # The server is still there for the next texter.
@@ -267,9 +280,9 @@ def test_twilio_retry_gets_the_same_reply_and_the_turn_runs_once(sms, assistant)
     assert replies(first) and first.text == again.text
     texter = texter_id(phone, assistant.env)
     with sqlite3.connect(assistant.tracker_db) as db:
-        turns = db.execute(
-            "select count(*) from events where sender_id=? and type_name='user'", (texter,)
-        ).fetchone()[0]
+        turns = db.execute("select count(*) from events where sender_id=? and type_name='user'", (texter,)).fetchone()[
+            0
+        ]
     assert turns == 1
 
 

@@ -1,6 +1,7 @@
 """Never a dead end, over REST against the running servers: the clarifying
 question (Rasa's two-stage fallback, actions/clarify.py), two topics in one
 message (bot/nlu/several_topics.py), and safety winning over both."""
+
 from tests.integration.test_safety_channels import assert_emergency_reply
 
 UNCLEAR = "qwzx blorp fnag"

@@ -1,6 +1,7 @@
 """Patient data at rest: the SQLite databases, the lead spool and the backups
 are readable by the service user alone (files 0600, folders 0700), whatever
 the umask of whoever started the servers or the commands."""
+
 import os
 import stat
 import subprocess
@@ -37,8 +38,9 @@ def test_a_real_server_run_keeps_every_database_file_private(tmp_path, usual_uma
     data = tmp_path / "data"
     data.mkdir(mode=0o755)  # an existing folder, open to all, as var/ was
     os.chmod(data, 0o755)
-    assistant = Assistant(tmp_path, {"TRACKER_DB_URL": f"sqlite:///{data}/tracker.db",
-                                     "LEADS_DB_URL": f"sqlite:///{data}/leads.db"})
+    assistant = Assistant(
+        tmp_path, {"TRACKER_DB_URL": f"sqlite:///{data}/tracker.db", "LEADS_DB_URL": f"sqlite:///{data}/leads.db"}
+    )
     try:
         assistant.start(web=False)
         for message in ["book an appointment", "yes", "Sam Park", "(212) 555-0123"]:
@@ -60,26 +62,46 @@ def test_the_commands_keep_backups_and_an_older_installs_files_private(tmp_path,
     `make run` runs first makes it private; a backup is private from the start."""
     data = tmp_path / "data"
     data.mkdir()
-    env = Assistant(tmp_path, {"TRACKER_DB_URL": f"sqlite:///{data}/tracker.db",
-                               "LEADS_DB_URL": f"sqlite:///{data}/leads.db",
-                               "LEADS_SPOOL_DIR": str(data / "lead-spool")}).env
+    env = Assistant(
+        tmp_path,
+        {
+            "TRACKER_DB_URL": f"sqlite:///{data}/tracker.db",
+            "LEADS_DB_URL": f"sqlite:///{data}/leads.db",
+            "LEADS_SPOOL_DIR": str(data / "lead-spool"),
+        },
+    ).env
     for name in ("tracker.db", "leads.db"):
         (data / name).touch()
         os.chmod(data / name, 0o644)
     os.chmod(data, 0o755)
 
-    checked = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 0, checked.stderr
     assert mode(data) == 0o700 and mode(data / "tracker.db") == mode(data / "leads.db") == 0o600
     assert mode(data / "lead-spool") == 0o700
 
-    made = subprocess.run(["make", "--no-print-directory", "backup"], cwd=ROOT,
-                          env={**env, "PYTHON310": sys.executable}, capture_output=True, text=True, timeout=300)
+    made = subprocess.run(
+        ["make", "--no-print-directory", "backup"],
+        cwd=ROOT,
+        env={**env, "PYTHON310": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert made.returncode == 0, made.stderr
     backups = Path(env["BACKUP_DIR"])
     [folder] = list(backups.iterdir())
     assert mode(backups) == mode(folder) == 0o700
     assert {p.name: mode(p) for p in folder.iterdir()} == {
-        "tracker.db": 0o600, "leads.db": 0o600, "manifest.json": 0o600}
+        "tracker.db": 0o600,
+        "leads.db": 0o600,
+        "manifest.json": 0o600,
+    }
     unreadable_by_others(folder / "leads.db")

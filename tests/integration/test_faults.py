@@ -1,4 +1,5 @@
 """Faults a clinic's assistant meets unattended, each on real processes."""
+
 import os
 import sqlite3
 import stat
@@ -34,8 +35,13 @@ def readiness(assistant):
 
 def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
     assistant = own_assistant.start(web=False)
-    assert readiness(assistant) == (200, {"status": "ready", "checks": {
-        "model": "ok", "tracker_store": "ok", "lock_store": "ok", "action_server": "ok"}})
+    assert readiness(assistant) == (
+        200,
+        {
+            "status": "ready",
+            "checks": {"model": "ok", "tracker_store": "ok", "lock_store": "ok", "action_server": "ok"},
+        },
+    )
     assistant.say("fault-actions", "how much does it cost?")
     assistant.stop_process("actions")
     # A load balancer sees it; Rasa's own / would still say 200.
@@ -48,8 +54,7 @@ def test_action_server_down_gets_a_graceful_reply_then_recovers(own_assistant):
     texts, took = timed_say(assistant, "fault-actions", "yes")  # needs action_booking_link
     assert took < 3
     assert texts == [
-        "Sorry, I couldn't finish that just now. Please try again in a moment "
-        "or call the clinic at +1 555-010-0199."
+        "Sorry, I couldn't finish that just now. Please try again in a moment or call the clinic at +1 555-010-0199."
     ]
     # FAQ answers need no action server at all.
     texts, _ = timed_say(assistant, "fault-actions", "does it hurt")
@@ -110,7 +115,11 @@ def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
             webhook.mode = "ok"
             retry = subprocess.run(
                 [sys.executable, "-m", "bot.launch", sys.executable, "-m", "actions.lead_store", "retry"],
-                cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=120,
+                cwd=ROOT,
+                env=assistant.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
             )
             assert "1 of 1 pending alerts and leads delivered" in retry.stdout
             assert webhook.received == [refused]  # the same lead, once
@@ -121,7 +130,11 @@ def test_clinic_webhook_down_link_still_given_and_lead_kept_for_retry(tmp_path):
 def retry_leads(env):
     return subprocess.run(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "actions.lead_store", "retry"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -164,8 +177,9 @@ def test_a_locked_lead_database_loses_no_lead(tmp_path):
             assert [r["contact"] for r in webhook.received] == ["lee@example.com", "+12125550135"]
             assert list(assistant.spool.glob("*.json")) == []
             with sqlite3.connect(assistant.leads_db) as db:
-                assert db.execute("select name, status from leads where contact='+12125550135'").fetchall() == \
-                    [("Ana Silva", "delivered")]
+                assert db.execute("select name, status from leads where contact='+12125550135'").fetchall() == [
+                    ("Ana Silva", "delivered")
+                ]
         finally:
             assistant.stop()
 
@@ -178,10 +192,13 @@ def test_unreachable_lead_database_fails_fast_with_what_to_fix(tmp_path):
         "LEADS_DB_URL": f"postgresql://clinic:secret@127.0.0.1:{port}/leads",
         "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
         "PYTHON310": sys.executable,
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
     }
-    run = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode != 0
     assert "Cannot reach the lead database" in run.stderr and "Fix LEADS_DB_URL" in run.stderr
     assert "secret" not in run.stderr + run.stdout
@@ -195,11 +212,14 @@ def test_unreachable_tracker_database_fails_fast_with_what_to_fix(tmp_path):
         "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
         "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
         "PYTHON310": sys.executable,
-        "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
     }
     started = time.monotonic()
-    run = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode != 0
     assert time.monotonic() - started < 60
     assert "Cannot reach the conversation database" in run.stderr

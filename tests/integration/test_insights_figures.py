@@ -8,6 +8,7 @@ other. Every figure is then read back from the page (HTTP, with the token)
 and from the report command, and must be exactly what these conversations
 make.
 """
+
 import asyncio
 import datetime as dt
 import re
@@ -64,9 +65,14 @@ async def widget_conversation(assistant, webhook):
 def clinic(tmp_path_factory):
     """A running assistant holding the known conversations."""
     with FakeClinicWebhook() as webhook:
-        assistant = Assistant(tmp_path_factory.mktemp("insights"), {
-            "CLINIC_WEBHOOK_URL": webhook.url, "CLINIC_WEBHOOK_TIMEOUT": "1", "INSIGHTS_TOKEN": TOKEN,
-        })
+        assistant = Assistant(
+            tmp_path_factory.mktemp("insights"),
+            {
+                "CLINIC_WEBHOOK_URL": webhook.url,
+                "CLINIC_WEBHOOK_TIMEOUT": "1",
+                "INSIGHTS_TOKEN": TOKEN,
+            },
+        )
         try:
             assistant.start(web=False)
             # REST: a question, the booking link (clicked twice), a call-back request.
@@ -82,8 +88,7 @@ def clinic(tmp_path_factory):
                 assert requests.get(link1, allow_redirects=False, timeout=10).status_code == 302
             # Not a visitor clicking: a HEAD, a messaging app's link preview, an unknown id.
             requests.head(link1, timeout=10)
-            requests.get(link1, allow_redirects=False, timeout=10,
-                         headers={"User-Agent": "facebookexternalhit/1.1"})
+            requests.get(link1, allow_redirects=False, timeout=10, headers={"User-Agent": "facebookexternalhit/1.1"})
             requests.get(f"{assistant.url}/go/book?c=NoSuchLink123", allow_redirects=False, timeout=10)
             # REST: not understood, then "Something else"; an answer given barely.
             assert "did you mean" in assistant.say("insights-r2", FALLBACK_WITH_CONTACTS)[-1]["text"]
@@ -110,8 +115,9 @@ def clinic(tmp_path_factory):
 
 
 def page(clinic, **query):
-    response = requests.get(f"{clinic.url}/webhooks/insights/", params=query,
-                            headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    response = requests.get(
+        f"{clinic.url}/webhooks/insights/", params=query, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+    )
     assert response.status_code == 200, response.text[:500]
     return response.text
 
@@ -123,7 +129,11 @@ def figures_on(html):
 def report(clinic, *args):
     done = subprocess.run(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.report", *args],
-        cwd=ROOT, env=clinic.env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clinic.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
@@ -136,22 +146,42 @@ def reported(output, label):
 
 
 ALL_CHANNELS = {
-    "conversations": "5", "messages": "22", "messages_per_conversation": "4.4",
-    "questions": "10", "clarifications": "2", "given_up": "0", "clarification_rate": "20.0%",
-    "safety_emergency": "1", "safety_self_harm": "1", "safety_poisoning": "0", "handoffs": "1",
-    "links_shown": "5", "links_clicked": "2", "clicks": "3",
-    "leads_created": "2", "leads_delivered": "1", "leads_pending": "1", "leads_parked": "0",
+    "conversations": "5",
+    "messages": "22",
+    "messages_per_conversation": "4.4",
+    "questions": "10",
+    "clarifications": "2",
+    "given_up": "0",
+    "clarification_rate": "20.0%",
+    "safety_emergency": "1",
+    "safety_self_harm": "1",
+    "safety_poisoning": "0",
+    "handoffs": "1",
+    "links_shown": "5",
+    "links_clicked": "2",
+    "clicks": "3",
+    "leads_created": "2",
+    "leads_delivered": "1",
+    "leads_pending": "1",
+    "leads_parked": "0",
 }
 LABELS = {
-    "conversations": "Conversations", "messages": "Visitor messages",
+    "conversations": "Conversations",
+    "messages": "Visitor messages",
     "messages_per_conversation": "Messages per conversation",
     "questions": "Typed questions (buttons and form answers aside)",
-    "clarifications": 'Asked "did you mean...?"', "given_up": "Not understood twice (fallback)",
-    "clarification_rate": "Fallback and clarification rate", "safety_emergency": "Emergency (911)",
-    "safety_self_harm": "Self-harm (988)", "safety_poisoning": "Poisoning (Poison Control)",
-    "handoffs": "Asked for a person", "links_shown": "Booking links shown",
-    "links_clicked": "Booking links clicked", "clicks": "Clicks on booking links",
-    "leads_created": "Call-back requests", "leads_delivered": "...delivered to the clinic",
+    "clarifications": 'Asked "did you mean...?"',
+    "given_up": "Not understood twice (fallback)",
+    "clarification_rate": "Fallback and clarification rate",
+    "safety_emergency": "Emergency (911)",
+    "safety_self_harm": "Self-harm (988)",
+    "safety_poisoning": "Poisoning (Poison Control)",
+    "handoffs": "Asked for a person",
+    "links_shown": "Booking links shown",
+    "links_clicked": "Booking links clicked",
+    "clicks": "Clicks on booking links",
+    "leads_created": "Call-back requests",
+    "leads_delivered": "...delivered to the clinic",
     "leads_pending": "...waiting to be delivered",
     "leads_parked": "...refused by the clinic's webhook (need a person)",
 }
@@ -163,12 +193,21 @@ def test_every_figure_on_the_page_is_exact(clinic):
     topics = dict(re.findall(r'<tr data-topic="(\w+)"><td>[^<]*</td><td class="n">(\d+)</td>', html))
     assert topics == {"ask_cost": "2", "ask_pain": "2", "ask_results_timeline": "1"}
     steps = re.findall(r'<tr data-step="\d"><td>([^<]*)</td><td class="n">(\d+)</td>', html)
-    assert steps == [("Conversations", "5"), ("Asked a question", "5"), ("Shown a booking link", "3"),
-                     ("Clicked it or asked for a call back", "3")]
+    assert steps == [
+        ("Conversations", "5"),
+        ("Asked a question", "5"),
+        ("Shown a booking link", "3"),
+        ("Clicked it or asked for a call back", "3"),
+    ]
     today = dt.datetime.now(dt.timezone.utc).date()
-    days = dict((day, (q, m, r)) for day, q, m, r in re.findall(
-        r'<tr data-day="([\d-]+)"><td>[^<]*</td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
-        r'<td class="n">([^<]+)</td>', html))
+    days = dict(
+        (day, (q, m, r))
+        for day, q, m, r in re.findall(
+            r'<tr data-day="([\d-]+)"><td>[^<]*</td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
+            r'<td class="n">([^<]+)</td>',
+            html,
+        )
+    )
     assert len(days) == 7
     assert days[today.isoformat()] == ("9", "2", "22.2%")
     assert days[(today - dt.timedelta(days=2)).isoformat()] == ("1", "0", "0.0%")
@@ -177,8 +216,11 @@ def test_every_figure_on_the_page_is_exact(clinic):
 
 def test_the_unanswered_questions_are_listed_grouped_and_masked(clinic):
     html = page(clinic)
-    groups = re.findall(r'<tr class="miss-group"><td class="n" data-count>(\d+)</td><td><ul class="examples">'
-                        r'(.*?)</ul><span class="note">([^<]*)</span></td><td data-guess="(\w*)">', html)
+    groups = re.findall(
+        r'<tr class="miss-group"><td class="n" data-count>(\d+)</td><td><ul class="examples">'
+        r'(.*?)</ul><span class="note">([^<]*)</span></td><td data-guess="(\w*)">',
+        html,
+    )
     listed = {re.sub(r"</?li>", "", examples): (count, kinds, guess) for count, examples, kinds, guess in groups}
     assert listed == {
         "blorp wibble fnord &lt;phone&gt; &lt;email&gt;": ("1", "something else: 1", "out_of_scope"),
@@ -191,19 +233,49 @@ def test_the_unanswered_questions_are_listed_grouped_and_masked(clinic):
 
 def test_a_channel_and_a_period_narrow_the_figures(clinic):
     sms = figures_on(page(clinic, channel="sms"))
-    assert sms == {**ALL_CHANNELS, "conversations": "1", "messages": "4", "messages_per_conversation": "4.0",
-                   "questions": "3", "clarifications": "0", "clarification_rate": "0.0%", "safety_self_harm": "0",
-                   "links_shown": "1", "links_clicked": "1", "clicks": "1",
-                   "leads_created": "0", "leads_delivered": "0", "leads_pending": "0"}
+    assert sms == {
+        **ALL_CHANNELS,
+        "conversations": "1",
+        "messages": "4",
+        "messages_per_conversation": "4.0",
+        "questions": "3",
+        "clarifications": "0",
+        "clarification_rate": "0.0%",
+        "safety_self_harm": "0",
+        "links_shown": "1",
+        "links_clicked": "1",
+        "clicks": "1",
+        "leads_created": "0",
+        "leads_delivered": "0",
+        "leads_pending": "0",
+    }
     widget = figures_on(page(clinic, channel="widget"))
-    assert widget == {**ALL_CHANNELS, "conversations": "1", "messages": "8", "messages_per_conversation": "8.0",
-                      "questions": "2", "clarifications": "1", "clarification_rate": "50.0%",
-                      "safety_emergency": "0", "handoffs": "0", "links_shown": "2", "links_clicked": "0",
-                      "clicks": "0", "leads_created": "1", "leads_delivered": "0"}
+    assert widget == {
+        **ALL_CHANNELS,
+        "conversations": "1",
+        "messages": "8",
+        "messages_per_conversation": "8.0",
+        "questions": "2",
+        "clarifications": "1",
+        "clarification_rate": "50.0%",
+        "safety_emergency": "0",
+        "handoffs": "0",
+        "links_shown": "2",
+        "links_clicked": "0",
+        "clicks": "0",
+        "leads_created": "1",
+        "leads_delivered": "0",
+    }
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     today_only = figures_on(page(clinic, **{"from": today, "to": today}))
-    assert today_only == {**ALL_CHANNELS, "conversations": "4", "messages": "21", "messages_per_conversation": "5.2",
-                          "questions": "9", "clarification_rate": "22.2%"}
+    assert today_only == {
+        **ALL_CHANNELS,
+        "conversations": "4",
+        "messages": "21",
+        "messages_per_conversation": "5.2",
+        "questions": "9",
+        "clarification_rate": "22.2%",
+    }
 
 
 def test_the_report_prints_the_same_figures(clinic):
@@ -223,7 +295,11 @@ def test_the_report_prints_the_same_figures(clinic):
 def test_the_report_refuses_a_bad_period_with_a_reason(clinic):
     done = subprocess.run(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.report", "--from", "2026-13-01"],
-        cwd=ROOT, env=clinic.env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clinic.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "from must be a date written YYYY-MM-DD" in done.stderr
@@ -245,7 +321,11 @@ def test_make_review_exports_what_rasas_own_reader_loads(clinic, tmp_path):
     out = tmp_path / "review" / "unanswered.yml"
     done = subprocess.run(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.review", "--out", str(out)],
-        cwd=ROOT, env=clinic.env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clinic.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "3 unanswered messages in 3 groups" in done.stdout
@@ -259,7 +339,8 @@ def test_make_review_exports_what_rasas_own_reader_loads(clinic, tmp_path):
     }
     assert not data.entity_examples
     # The page offers the same file.
-    served = requests.get(f"{clinic.url}/webhooks/insights/review.yml",
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    served = requests.get(
+        f"{clinic.url}/webhooks/insights/review.yml", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+    )
     assert served.status_code == 200 and "attachment" in served.headers["Content-Disposition"]
     assert served.text == out.read_text()

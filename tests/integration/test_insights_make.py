@@ -3,6 +3,7 @@ them, against stores filled by a real assistant that is stopped first: they
 read the databases directly and need no server. A store that cannot be read
 stops them with a message naming it and a non-zero exit (cron mails it),
 creating nothing."""
+
 import re
 import socket
 import stat
@@ -21,9 +22,14 @@ TEXTER = "+12125550166"
 
 
 def run_make(target, env, *args):
-    return subprocess.run(["make", "--no-print-directory", target, *args], cwd=ROOT,
-                          env={**env, "PYTHON310": sys.executable},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["make", "--no-print-directory", target, *args],
+        cwd=ROOT,
+        env={**env, "PYTHON310": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +67,17 @@ def test_make_report_prints_the_figures_without_a_server(stores):
     output = done.stdout
     # make-1: 2 typed messages; make-2: 1 typed, 1 button; the texter: 1.
     figures = {
-        "Conversations": "3", "Visitor messages": "5", "Messages per conversation": "1.7",
-        "Typed questions (buttons and form answers aside)": "4", 'Asked "did you mean...?"': "1",
-        "Fallback and clarification rate": "25.0%", "Emergency (911)": "0", "Asked for a person": "0",
-        "Booking links shown": "1", "Booking links clicked": "1", "Clicks on booking links": "1",
+        "Conversations": "3",
+        "Visitor messages": "5",
+        "Messages per conversation": "1.7",
+        "Typed questions (buttons and form answers aside)": "4",
+        'Asked "did you mean...?"': "1",
+        "Fallback and clarification rate": "25.0%",
+        "Emergency (911)": "0",
+        "Asked for a person": "0",
+        "Booking links shown": "1",
+        "Booking links clicked": "1",
+        "Clicks on booking links": "1",
         "Call-back requests": "0",
     }
     assert {label: reported(output, label) for label in figures} == figures
@@ -92,7 +105,8 @@ def test_make_review_writes_a_private_file_rasas_reader_loads(stores, tmp_path):
     assert stat.S_IMODE(out.parent.stat().st_mode) == 0o700
     data = load_data(str(out))
     assert {(m.get("text"), m.get("intent")) for m in data.intent_examples} == {
-        ("blorp wibble fnord <phone> <email>", "out_of_scope")}
+        ("blorp wibble fnord <phone> <email>", "out_of_scope")
+    }
     assert "212-555-0142" not in out.read_text()
 
 
@@ -101,8 +115,9 @@ def test_a_missing_conversation_store_stops_them_with_a_reason(tmp_path, target)
     env = Assistant(tmp_path).env
     done = run_make(target, env, f"OUT={tmp_path / 'out.yml'}")
     assert done.returncode != 0
-    assert (f"The conversation store (TRACKER_DB_URL) cannot be read: there is no database at "
-            f"{tmp_path / 'tracker.db'}") in done.stderr
+    assert (
+        f"The conversation store (TRACKER_DB_URL) cannot be read: there is no database at {tmp_path / 'tracker.db'}"
+    ) in done.stderr
     assert "Traceback" not in done.stderr
     # Reading created nothing: no empty database a later server would take for the real one.
     assert not (tmp_path / "tracker.db").exists() and not (tmp_path / "out.yml").exists()

@@ -2,6 +2,7 @@
 plain HTTP: closed without INSIGHTS_TOKEN, a sign-in form without the token,
 a session cookie the page's scripts cannot read, the token never in a URL,
 charts that draw (with their tables) on a laptop and on a 375-px phone."""
+
 import re
 from pathlib import Path
 
@@ -20,12 +21,15 @@ TOKEN = "page-test-token-9876543210"
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory):
-    running = Assistant(tmp_path_factory.mktemp("insights-page"),
-                        {"CLINIC_WEBHOOK_URL": "", "INSIGHTS_TOKEN": TOKEN})
+    running = Assistant(tmp_path_factory.mktemp("insights-page"), {"CLINIC_WEBHOOK_URL": "", "INSIGHTS_TOKEN": TOKEN})
     try:
         running.start(web=False)
-        for sender, message in [("page-1", "how much does it cost?"), ("page-2", "does it hurt?"),
-                                ("page-3", "how much does it cost?"), ("page-4", "blorp the wibble fnord")]:
+        for sender, message in [
+            ("page-1", "how much does it cost?"),
+            ("page-2", "does it hurt?"),
+            ("page-3", "how much does it cost?"),
+            ("page-4", "blorp the wibble fnord"),
+        ]:
             running.say(sender, message)
         running.say("page-1", "yes")
         yield running
@@ -51,8 +55,9 @@ def test_without_a_token_setting_the_page_is_closed(tmp_path):
     try:
         closed.start_rasa()
         for method, path in [("get", ""), ("get", "review.yml"), ("post", "login")]:
-            answer = getattr(requests, method)(page_url(closed) + path, data={"token": ""},
-                                               headers={"Authorization": "Bearer "}, timeout=10)
+            answer = getattr(requests, method)(
+                page_url(closed) + path, data={"token": ""}, headers={"Authorization": "Bearer "}, timeout=10
+            )
             assert answer.status_code == 403
             assert "closed: set INSIGHTS_TOKEN" in answer.text
     finally:
@@ -74,14 +79,13 @@ def test_the_door_over_http(assistant):
     assert right.status_code == 303
     cookie = right.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and TOKEN not in cookie
-    assert requests.get(url, cookies={"clinic_insights": right.cookies["clinic_insights"]},
-                        timeout=10).status_code == 200
+    assert (
+        requests.get(url, cookies={"clinic_insights": right.cookies["clinic_insights"]}, timeout=10).status_code == 200
+    )
     # Bad input: a clear 400 with the reason, and the server goes on.
-    bad = requests.get(url, params={"from": "yesterday'--"}, headers={"Authorization": f"Bearer {TOKEN}"},
-                       timeout=10)
+    bad = requests.get(url, params={"from": "yesterday'--"}, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert bad.status_code == 400 and "from must be a date written YYYY-MM-DD" in bad.text
-    bad = requests.get(url, params={"channel": "<script>"}, headers={"Authorization": f"Bearer {TOKEN}"},
-                       timeout=10)
+    bad = requests.get(url, params={"channel": "<script>"}, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     assert bad.status_code == 400 and "channel must be one of" in bad.text and "<script>" not in bad.text
     assert requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60).status_code == 200
     log = (assistant.workdir / "rasa.log").read_text()
@@ -102,8 +106,10 @@ def test_wrong_tokens_from_one_address_are_refused_for_a_while(assistant):
     assert "Too many wrong tokens from your address" in refused.text
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # Now even the right token, by form or as a script's, tells the guesser nothing.
-    for attempt in (lambda: guesser.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10),
-                    lambda: guesser.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)):
+    for attempt in (
+        lambda: guesser.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10),
+        lambda: guesser.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10),
+    ):
         answer = attempt()
         assert answer.status_code == 429 and "Set-Cookie" not in answer.headers
         assert "Clinic insights" in answer.text and 'data-figure="' not in answer.text
@@ -116,20 +122,31 @@ def test_wrong_tokens_from_one_address_are_refused_for_a_while(assistant):
     signed_in = other.post(url + "login", data={"token": TOKEN}, allow_redirects=False, timeout=10)
     assert signed_in.status_code == 303 and "clinic_insights" in signed_in.cookies
     log = (assistant.workdir / "rasa.log").read_text()
-    assert len(re.findall(r"Insights: wrong tokens from 127\.0\.0\.31, sign-in refused for \d+ s "
-                          r"\(INSIGHTS_SIGN_IN_LIMIT 5/minute\)", log)) == 1
+    assert (
+        len(
+            re.findall(
+                r"Insights: wrong tokens from 127\.0\.0\.31, sign-in refused for \d+ s "
+                r"\(INSIGHTS_SIGN_IN_LIMIT 5/minute\)",
+                log,
+            )
+        )
+        == 1
+    )
     assert "guess-" not in log and TOKEN not in log
 
 
 def chart_boxes(page):
     return page.eval_on_selector_all(
-        "svg.chart", "charts => charts.map(c => { const b = c.getBoundingClientRect();"
+        "svg.chart",
+        "charts => charts.map(c => { const b = c.getBoundingClientRect();"
         " return [b.width, b.height, c.querySelectorAll('path, rect, use').length,"
-        " c.getAttribute('aria-label')]; })")
+        " c.getAttribute('aria-label')]; })",
+    )
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}],
-                         ids=["laptop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}], ids=["laptop", "phone"]
+)
 def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
     context = browser.new_context(viewport=viewport)
     requested = []
@@ -148,14 +165,17 @@ def test_staff_sign_in_and_see_the_charts(browser, assistant, viewport):
 
     boxes = chart_boxes(page)
     assert [label for *_, label in boxes] == [
-        "Top topics: answers given per topic", "Fallback and clarification rate by day",
-        "From question to booking: conversations at each step"]
+        "Top topics: answers given per topic",
+        "Fallback and clarification rate by day",
+        "From question to booking: conversations at each step",
+    ]
     for width, height, shapes, label in boxes:
         assert 200 < width <= min(viewport["width"], 480) and height > 80 and shapes > 0, label
     # The charts' words (drawn at 14 units) at 12 px or more once the chart
     # is scaled to the screen: the funnel's long step names once made it 9 px.
     text_px = page.eval_on_selector_all(
-        "svg.chart", "cs => cs.map(c => 14 * c.getBoundingClientRect().width / c.viewBox.baseVal.width)")
+        "svg.chart", "cs => cs.map(c => 14 * c.getBoundingClientRect().width / c.viewBox.baseVal.width)"
+    )
     assert min(text_px) >= 12, text_px
     # Each chart's numbers are also a table, as text.
     expect(page.locator('tr[data-topic="ask_cost"]')).to_contain_text("2")
@@ -244,8 +264,9 @@ def test_keyboard_alone_signs_in_and_changes_the_period(browser, assistant):
     context.close()
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}],
-                         ids=["laptop", "phone"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 375, "height": 740}], ids=["laptop", "phone"]
+)
 def test_no_serious_axe_violations_on_sign_in_and_on_the_page(browser, assistant, viewport):
     # axe is injected as a script, which the page's CSP forbids: bypassed here only.
     context = browser.new_context(viewport=viewport, bypass_csp=True)

@@ -9,6 +9,7 @@ from the page and from the report. The days are counted in a time zone far
 from UTC (UTC+14), so a timestamp taken in the wrong zone moves a message to
 another day, or out of the period.
 """
+
 import datetime as dt
 import json
 import re
@@ -51,24 +52,47 @@ def age_conversation(tracker_url, sender, hours):
         for row_id, data in rows:
             event = json.loads(data)
             event["timestamp"] -= hours * 3600
-            cursor.execute("UPDATE events SET data = %s, timestamp = %s WHERE id = %s",
-                           (json.dumps(event), event["timestamp"], row_id))
+            cursor.execute(
+                "UPDATE events SET data = %s, timestamp = %s WHERE id = %s",
+                (json.dumps(event), event["timestamp"], row_id),
+            )
 
 
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory):
     """A running assistant on PostgreSQL holding the known conversations."""
     postgres = PostgresServer().start()
-    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", "clinic", "-d", "postgres",
-                    "-c", "CREATE DATABASE clinic_leads"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(postgres.port),
+            "-U",
+            "clinic",
+            "-d",
+            "postgres",
+            "-c",
+            "CREATE DATABASE clinic_leads",
+        ],
+        check=True,
+        capture_output=True,
+    )
     tracker_url = postgres.url
     leads_url = f"postgresql://clinic@127.0.0.1:{postgres.port}/clinic_leads"
     with FakeClinicWebhook() as webhook:
-        assistant = Assistant(tmp_path_factory.mktemp("insights-pg"), {
-            "TRACKER_DB_URL": tracker_url, "LEADS_DB_URL": leads_url,
-            "CLINIC_WEBHOOK_URL": webhook.url, "CLINIC_WEBHOOK_TIMEOUT": "1",
-            "INSIGHTS_TOKEN": TOKEN, "INSIGHTS_TIMEZONE": ZONE,
-        })
+        assistant = Assistant(
+            tmp_path_factory.mktemp("insights-pg"),
+            {
+                "TRACKER_DB_URL": tracker_url,
+                "LEADS_DB_URL": leads_url,
+                "CLINIC_WEBHOOK_URL": webhook.url,
+                "CLINIC_WEBHOOK_TIMEOUT": "1",
+                "INSIGHTS_TOKEN": TOKEN,
+                "INSIGHTS_TIMEZONE": ZONE,
+            },
+        )
         try:
             assistant.start(web=False)
             # REST: a question, the booking link (clicked twice), a call-back request.
@@ -102,8 +126,9 @@ def clinic(tmp_path_factory):
 
 
 def page(assistant, **query):
-    answer = requests.get(f"{assistant.url}/webhooks/insights/", params=query,
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    answer = requests.get(
+        f"{assistant.url}/webhooks/insights/", params=query, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
+    )
     assert answer.status_code == 200, answer.text[:500]
     return answer.text
 
@@ -115,11 +140,24 @@ def figures_on(html):
 # r1: 6 messages (2 typed questions, then the form), r2: 3 (2 questions, a
 # button), r3: 1, the texter: 4 (the option "1" is a button).
 EXPECTED = {
-    "conversations": "4", "messages": "14", "messages_per_conversation": "3.5",
-    "questions": "8", "clarifications": "1", "given_up": "0", "clarification_rate": "12.5%",
-    "safety_emergency": "1", "safety_self_harm": "0", "safety_poisoning": "0", "handoffs": "1",
-    "links_shown": "3", "links_clicked": "2", "clicks": "3",
-    "leads_created": "1", "leads_delivered": "1", "leads_pending": "0", "leads_parked": "0",
+    "conversations": "4",
+    "messages": "14",
+    "messages_per_conversation": "3.5",
+    "questions": "8",
+    "clarifications": "1",
+    "given_up": "0",
+    "clarification_rate": "12.5%",
+    "safety_emergency": "1",
+    "safety_self_harm": "0",
+    "safety_poisoning": "0",
+    "handoffs": "1",
+    "links_shown": "3",
+    "links_clicked": "2",
+    "clicks": "3",
+    "leads_created": "1",
+    "leads_delivered": "1",
+    "leads_pending": "0",
+    "leads_parked": "0",
 }
 
 
@@ -130,18 +168,30 @@ def test_every_figure_on_the_page_is_exact_on_postgresql(clinic):
     topics = dict(re.findall(r'<tr data-topic="(\w+)"><td>[^<]*</td><td class="n">(\d+)</td>', html))
     assert topics == {"ask_cost": "1", "ask_pain": "2", "ask_results_timeline": "1"}
     steps = re.findall(r'<tr data-step="\d"><td>([^<]*)</td><td class="n">(\d+)</td>', html)
-    assert steps == [("Conversations", "4"), ("Asked a question", "4"), ("Shown a booking link", "2"),
-                     ("Clicked it or asked for a call back", "2")]
+    assert steps == [
+        ("Conversations", "4"),
+        ("Asked a question", "4"),
+        ("Shown a booking link", "2"),
+        ("Clicked it or asked for a call back", "2"),
+    ]
     today = dt.datetime.now(ZoneInfo(ZONE)).date()
-    days = {day: (q, m, r) for day, q, m, r in re.findall(
-        r'<tr data-day="([\d-]+)"><td>[^<]*</td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
-        r'<td class="n">([^<]+)</td>', html)}
+    days = {
+        day: (q, m, r)
+        for day, q, m, r in re.findall(
+            r'<tr data-day="([\d-]+)"><td>[^<]*</td><td class="n">(\d+)</td><td class="n">(\d+)</td>'
+            r'<td class="n">([^<]+)</td>',
+            html,
+        )
+    }
     assert sorted(days) == [(today - dt.timedelta(days=n)).isoformat() for n in range(6, -1, -1)]
     assert days[today.isoformat()] == ("7", "1", "14.3%")
     assert days[(today - dt.timedelta(days=2)).isoformat()] == ("1", "0", "0.0%")
     assert days[(today - dt.timedelta(days=1)).isoformat()] == ("0", "0", "n/a")
-    groups = re.findall(r'<tr class="miss-group"><td class="n" data-count>(\d+)</td><td><ul class="examples">'
-                        r'<li>(.*?)</li></ul><span class="note">([^<]*)</span></td><td data-guess="(\w*)">', html)
+    groups = re.findall(
+        r'<tr class="miss-group"><td class="n" data-count>(\d+)</td><td><ul class="examples">'
+        r'<li>(.*?)</li></ul><span class="note">([^<]*)</span></td><td data-guess="(\w*)">',
+        html,
+    )
     assert sorted(groups) == [
         ("1", "blorp wibble fnord &lt;phone&gt; &lt;email&gt;", "something else: 1", "out_of_scope"),
         ("1", "how long", "low confidence: 1", "ask_results_timeline"),
@@ -151,26 +201,57 @@ def test_every_figure_on_the_page_is_exact_on_postgresql(clinic):
 def test_a_channel_and_a_day_narrow_the_figures_on_postgresql(clinic):
     assistant, _postgres, _link = clinic
     sms = figures_on(page(assistant, channel="sms"))
-    assert sms == {**EXPECTED, "conversations": "1", "messages": "4", "messages_per_conversation": "4.0",
-                   "questions": "3", "clarifications": "0", "clarification_rate": "0.0%",
-                   "links_shown": "1", "links_clicked": "1", "clicks": "1", "leads_created": "0",
-                   "leads_delivered": "0"}
+    assert sms == {
+        **EXPECTED,
+        "conversations": "1",
+        "messages": "4",
+        "messages_per_conversation": "4.0",
+        "questions": "3",
+        "clarifications": "0",
+        "clarification_rate": "0.0%",
+        "links_shown": "1",
+        "links_clicked": "1",
+        "clicks": "1",
+        "leads_created": "0",
+        "leads_delivered": "0",
+    }
     rest = figures_on(page(assistant, channel="rest"))
-    assert rest == {**EXPECTED, "conversations": "3", "messages": "10", "messages_per_conversation": "3.3",
-                    "questions": "5", "clarification_rate": "20.0%", "safety_emergency": "0", "handoffs": "0",
-                    "links_shown": "2", "links_clicked": "1", "clicks": "2"}
+    assert rest == {
+        **EXPECTED,
+        "conversations": "3",
+        "messages": "10",
+        "messages_per_conversation": "3.3",
+        "questions": "5",
+        "clarification_rate": "20.0%",
+        "safety_emergency": "0",
+        "handoffs": "0",
+        "links_shown": "2",
+        "links_clicked": "1",
+        "clicks": "2",
+    }
     # The day the aged conversation fell on, in the clinic's time zone: it alone.
     two_days_ago = (dt.datetime.now(ZoneInfo(ZONE)).date() - dt.timedelta(days=2)).isoformat()
     that_day = figures_on(page(assistant, **{"from": two_days_ago, "to": two_days_ago}))
     assert that_day == {
-        **{key: "0" for key in EXPECTED}, "conversations": "1", "messages": "1", "messages_per_conversation": "1.0",
-        "questions": "1", "clarification_rate": "0.0%"}
+        **{key: "0" for key in EXPECTED},
+        "conversations": "1",
+        "messages": "1",
+        "messages_per_conversation": "1.0",
+        "questions": "1",
+        "clarification_rate": "0.0%",
+    }
 
 
 def test_the_report_prints_the_same_figures_from_postgresql(clinic):
     assistant, _postgres, _link = clinic
-    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.report"],
-                          cwd=ROOT, env=assistant.env, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "insights.report"],
+        cwd=ROOT,
+        env=assistant.env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     output = done.stdout
     from tests.integration.test_insights_figures import LABELS, reported
@@ -196,6 +277,7 @@ def test_a_booking_link_click_is_counted_and_reaches_the_booking_page(clinic):
     after = figures_on(page(assistant))
     assert (int(after["clicks"]), after["links_clicked"]) == (int(before["clicks"]) + 1, before["links_clicked"])
     with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
-        cursor.execute("SELECT sender_id, channel, topic FROM booking_clicks WHERE link_id = %s",
-                       (link.rsplit("=", 1)[1],))
+        cursor.execute(
+            "SELECT sender_id, channel, topic FROM booking_clicks WHERE link_id = %s", (link.rsplit("=", 1)[1],)
+        )
         assert cursor.fetchall() == [(conversation, "twilio", "pain")] * 2

@@ -1,6 +1,7 @@
 """GET /go/book: a known link counted and sent on with its tracking, an
 unknown or hostile id sent to the booking page and counted nowhere, and the
 server answering throughout. Against a real Rasa server and action server."""
+
 import sqlite3
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,8 +41,7 @@ def clicks(assistant):
 
 
 def go(assistant, link_id, **options):
-    return requests.get(f"{assistant.url}/go/book", params={"c": link_id}, allow_redirects=False, timeout=10,
-                        **options)
+    return requests.get(f"{assistant.url}/go/book", params={"c": link_id}, allow_redirects=False, timeout=10, **options)
 
 
 def test_a_known_link_is_counted_and_sent_on_with_its_tracking(assistant):
@@ -53,8 +53,10 @@ def test_a_known_link_is_counted_and_sent_on_with_its_tracking(assistant):
     target = answer.headers["Location"]
     assert target.startswith(BOOKING_PAGE + "?")
     assert parse_qs(urlsplit(target).query) == {
-        "utm_source": ["assistant"], "utm_medium": ["rest"],
-        "utm_campaign": ["free_assessment"], "utm_content": ["cost"],
+        "utm_source": ["assistant"],
+        "utm_medium": ["rest"],
+        "utm_campaign": ["free_assessment"],
+        "utm_content": ["cost"],
     }
     assert answer.headers["Cache-Control"] == "no-store"
     assert (link_id, "redirect-known", "rest", "cost") in clicks(assistant)
@@ -84,15 +86,18 @@ def test_injection_attempts_reach_the_booking_page_and_change_nothing(assistant)
     import socket
 
     with socket.create_connection(("127.0.0.1", assistant.rasa_port), timeout=10) as raw:
-        raw.sendall(b"GET /go/book?c=abc%0d%0aLocation:%20https://evil.example/ HTTP/1.1\r\n"
-                    b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        raw.sendall(
+            b"GET /go/book?c=abc%0d%0aLocation:%20https://evil.example/ HTTP/1.1\r\n"
+            b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
         reply = b""
         while chunk := raw.recv(4096):
             reply += chunk
     head = reply.split(b"\r\n\r\n", 1)[0].decode("latin-1")
     assert head.startswith("HTTP/1.1 302")
     assert [line for line in head.split("\r\n") if line.lower().startswith("location:")] == [
-        line for line in head.split("\r\n") if line.lower().startswith("location: " + BOOKING_PAGE)]
+        line for line in head.split("\r\n") if line.lower().startswith("location: " + BOOKING_PAGE)
+    ]
     assert clicks(assistant) == before
     with sqlite3.connect(assistant.tracker_db) as db:
         assert db.execute("select count(*) from booking_links").fetchone()[0] >= 1
@@ -113,9 +118,14 @@ def test_forgetting_a_conversation_forgets_its_links_and_clicks(assistant):
     link = link_in(assistant.say("redirect-forget", "yes")[0]["text"])
     requests.get(link, allow_redirects=False, timeout=10)
     assert any(row[1] == "redirect-forget" for row in clicks(assistant))
-    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.privacy", "forget",
-                           "redirect-forget"], cwd=ROOT, env=assistant.env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.privacy", "forget", "redirect-forget"],
+        cwd=ROOT,
+        env=assistant.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     with sqlite3.connect(assistant.tracker_db) as db:
         for table in ("booking_links", "booking_clicks"):

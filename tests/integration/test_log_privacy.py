@@ -10,6 +10,7 @@ run` starts them. (How an action that raises is logged, traceback and SQL
 error included, is in tests/unit/test_log_privacy.py: the spool leaves no
 lead database error for an action to raise.)
 """
+
 import sqlite3
 
 import pytest
@@ -21,8 +22,15 @@ from tests.servers import Assistant
 NAME = "Zelda Quartermaine"
 TYPED_PHONE = "+1 212 555 0147"
 MESSAGES = ["book an appointment", "yes", NAME, TYPED_PHONE, "Kalamazoo"]
-PERSONAL = ["Zelda", "Quartermaine", "2125550147", "212 555 0147", "book an appointment", "Kalamazoo",
-            "i want a consultation please"]
+PERSONAL = [
+    "Zelda",
+    "Quartermaine",
+    "2125550147",
+    "212 555 0147",
+    "book an appointment",
+    "Kalamazoo",
+    "i want a consultation please",
+]
 
 
 @pytest.fixture
@@ -52,8 +60,7 @@ def test_failed_actions_log_what_failed_but_no_name_phone_or_message(refusing_le
     actions_log = (assistant.workdir / "actions.log").read_text()
     # What an operator needs is there: which conversation, what kind of failure.
     assert "Couldn't connect to the server at" in rasa_log
-    assert "Could not keep a call-back request for conversation log-privacy anywhere (FileExistsError)" \
-        in actions_log
+    assert "Could not keep a call-back request for conversation log-privacy anywhere (FileExistsError)" in actions_log
     # What the visitor typed is not.
     for text in PERSONAL:
         assert text not in rasa_log, text

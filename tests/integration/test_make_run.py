@@ -1,6 +1,7 @@
 """The README's contract: `make run` brings the whole assistant up, says how
 to talk to it, answers, and stops every process it started: on Ctrl-C, on
 SIGTERM from a supervisor, and when one of its servers dies."""
+
 import os
 import signal
 import subprocess
@@ -21,17 +22,25 @@ def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
     # No ACTION_SERVER_URL: it follows ACTION_PORT (clinic_common/settings.py).
     env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}
-    env.update({
-        **{k: str(v) for k, v in ports.items()},
-        "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
-        "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
-        "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
-        "PYTHON310": sys.executable,
-        **settings,
-    })
+    env.update(
+        {
+            **{k: str(v) for k, v in ports.items()},
+            "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
+            "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
+            "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
+            "PYTHON310": sys.executable,
+            **settings,
+        }
+    )
     log_path = tmp_path / "run.log"
-    run = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                           stdout=log_path.open("w+"), stderr=subprocess.STDOUT, start_new_session=True)
+    run = subprocess.Popen(
+        ["make", "--no-print-directory", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("w+"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while "The clinic assistant is up" not in log_path.read_text():
@@ -52,7 +61,7 @@ def listening_addresses(port: int) -> set:
         local, state = line.split()[1], line.split()[3]
         address, hex_port = local.split(":")
         if state == "0A" and int(hex_port, 16) == port:
-            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+            found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
     return found
 
 
@@ -72,12 +81,14 @@ def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
         assert f"action server: http://127.0.0.1:{ports['ACTION_PORT']}/webhook" in banner
 
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
-        reply = requests.post(f"{rasa}/webhooks/rest/webhook",
-                              json={"sender": "readme", "message": "how much does it cost?"}, timeout=30)
+        reply = requests.post(
+            f"{rasa}/webhooks/rest/webhook", json={"sender": "readme", "message": "how much does it cost?"}, timeout=30
+        )
         assert any("$3,000 to $10,000" in m.get("text", "") for m in reply.json())
         # Booking runs on the action server: reached at the port it listens on.
-        booking = requests.post(f"{rasa}/webhooks/rest/webhook",
-                                json={"sender": "readme", "message": "book a consultation"}, timeout=30)
+        booking = requests.post(
+            f"{rasa}/webhooks/rest/webhook", json={"sender": "readme", "message": "book a consultation"}, timeout=30
+        )
         assert any("/go/book?c=" in m.get("text", "") for m in booking.json())
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert page.ok and "/static/webchat.js" in page.text
@@ -104,7 +115,9 @@ def test_sigterm_to_make_alone_stops_everything(tmp_path):
 def test_a_dead_server_stops_the_rest_with_a_non_zero_exit(tmp_path):
     with make_run(tmp_path) as (run, ports):
         action_server = next(
-            int(pid) for pid in os.listdir("/proc") if pid.isdigit()
+            int(pid)
+            for pid in os.listdir("/proc")
+            if pid.isdigit()
             and f"--port\0{ports['ACTION_PORT']}".encode() in _cmdline(pid)
             and b"actions" in _cmdline(pid)
         )
@@ -122,12 +135,19 @@ def _cmdline(pid: str) -> bytes:
 
 
 def test_production_refuses_to_start_with_the_public_development_secrets(tmp_path):
-    env = {**os.environ, "CLINIC_ENV": "production", "PYTHON310": sys.executable,
-           "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db", "RASA_PORT": str(free_port()),
-           "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db", "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
-           "TWILIO_AUTH_TOKEN": "a-real-token-from-the-console"}
-    done = subprocess.run(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "CLINIC_ENV": "production",
+        "PYTHON310": sys.executable,
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db",
+        "RASA_PORT": str(free_port()),
+        "LEADS_DB_URL": f"sqlite:///{tmp_path}/leads.db",
+        "LEADS_SPOOL_DIR": str(tmp_path / "lead-spool"),
+        "TWILIO_AUTH_TOKEN": "a-real-token-from-the-console",
+    }
+    done = subprocess.run(
+        ["make", "--no-print-directory", "run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode != 0
     assert "SMS_SENDER_HASH_KEY, SMS_NUMBER_KEY, CLINIC_WEBHOOK_SECRET" in done.stderr
     assert "TWILIO_AUTH_TOKEN" not in done.stderr.split("development secrets:")[1].split("\n")[0]
@@ -137,17 +157,26 @@ def test_production_refuses_to_start_with_the_public_development_secrets(tmp_pat
 def test_the_tokens_are_on_no_command_line_and_refused_api_calls_are_logged_with_the_address(tmp_path):
     token, action_token = f"api-token-{uuid.uuid4().hex}", f"action-token-{uuid.uuid4().hex}"
     staff_token = f"staff-token-{uuid.uuid4().hex}"
-    with make_run(tmp_path, RASA_API_TOKEN=token, ACTION_SERVER_TOKEN=action_token,
-                  INSIGHTS_TOKEN=staff_token) as (run, ports):
+    with make_run(tmp_path, RASA_API_TOKEN=token, ACTION_SERVER_TOKEN=action_token, INSIGHTS_TOKEN=staff_token) as (
+        run,
+        ports,
+    ):
         rasa = f"http://127.0.0.1:{ports['RASA_PORT']}"
         # With a staff token the banner points at the staff page, which opens with it.
         staff_page = f"http://localhost:{ports['RASA_PORT']}/webhooks/insights/"
         assert f"Staff page:     {staff_page} (sign in with INSIGHTS_TOKEN)" in (tmp_path / "run.log").read_text()
-        assert requests.get(staff_page.replace("localhost", "127.0.0.1"), timeout=30,
-                            headers={"Authorization": f"Bearer {staff_token}"}).status_code == 200
+        assert (
+            requests.get(
+                staff_page.replace("localhost", "127.0.0.1"),
+                timeout=30,
+                headers={"Authorization": f"Bearer {staff_token}"},
+            ).status_code
+            == 200
+        )
         # Booking runs on the action server, which now wants the token: Rasa sends it.
-        booking = requests.post(f"{rasa}/webhooks/rest/webhook",
-                                json={"sender": "api-user", "message": "book a consultation"}, timeout=30)
+        booking = requests.post(
+            f"{rasa}/webhooks/rest/webhook", json={"sender": "api-user", "message": "book a consultation"}, timeout=30
+        )
         assert any("/go/book?c=" in m.get("text", "") for m in booking.json())
         tracker = f"{rasa}/conversations/api-user/tracker"
         assert requests.get(tracker, params={"token": token}, timeout=10).status_code == 200
@@ -172,7 +201,11 @@ def test_a_token_on_the_command_line_is_refused():
     for args in (["--auth-token", "visible-to-ps"], ["--enable-api"]):
         started = subprocess.run(
             [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.launch.rasa_cli", "run", *args],
-            cwd=ROOT, env={**os.environ, "RASA_API_TOKEN": ""}, capture_output=True, text=True, timeout=120,
+            cwd=ROOT,
+            env={**os.environ, "RASA_API_TOKEN": ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert started.returncode != 0
         assert "RASA_API_TOKEN" in started.stderr

@@ -3,6 +3,7 @@ the project's own held-out set (tests/nlu_holdout.yml) and the blind set a
 helper wrote from the visitor's point of view without seeing data/
 (tests/nlu_blind/holdout_visitors.yml; its messages that stand word for word
 in the training data are left out). Neither is ever trained or tuned on."""
+
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +19,8 @@ BLIND = ROOT / "tests" / "nlu_blind" / "holdout_visitors.yml"
 TRAINING = ROOT / "data" / "nlu"
 # domain.yml is the one list of FAQ topics.
 FAQ_INTENTS = [
-    i for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
+    i
+    for i in yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
     if isinstance(i, str) and i.startswith("ask_")
 ]
 
@@ -66,8 +68,7 @@ def test_faq_f1_at_least_090(report):
 def test_no_faq_topic_falls_apart(report):
     # A floor per topic; the short, two-sided ones ("can i go home the same
     # day": procedure or downtime?) sit at 0.75-0.90 (benchmarks/README.md).
-    low = {i: round(report["f1_per_intent"][i], 2) for i in FAQ_INTENTS
-           if report["f1_per_intent"].get(i, 1.0) < 0.70}
+    low = {i: round(report["f1_per_intent"][i], 2) for i in FAQ_INTENTS if report["f1_per_intent"].get(i, 1.0) < 0.70}
     assert low == {}, report["errors"]
 
 

@@ -1,4 +1,5 @@
 """Visitors' data: forgetting a person, retention, and the locked HTTP API."""
+
 import os
 import sqlite3
 import subprocess
@@ -14,9 +15,14 @@ from tests.twilio_client import TwilioSender, texter_id
 
 
 def run_make(target, env, *args):
-    return subprocess.run(["make", "--no-print-directory", target, *args], cwd=ROOT,
-                          env={**env, "PYTHON310": sys.executable},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["make", "--no-print-directory", target, *args],
+        cwd=ROOT,
+        env={**env, "PYTHON310": sys.executable},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def count(db, sql, *params):
@@ -75,8 +81,7 @@ def stored_text(a, *senders):
     """Every stored event of these conversations, as stored."""
     marks = ",".join("?" * len(senders))
     with sqlite3.connect(a.tracker_db) as db:
-        return "\n".join(row[0] for row in db.execute(
-            f"select data from events where sender_id in ({marks})", senders))
+        return "\n".join(row[0] for row in db.execute(f"select data from events where sender_id in ({marks})", senders))
 
 
 def test_forget_by_phone_reaches_a_form_left_half_way_and_a_number_typed_anywhere(private_assistant):
@@ -125,16 +130,22 @@ def test_forget_a_texter_deletes_the_replies_kept_for_twilio_retries(private_ass
     sms.text("+12125550193", "what are the risks")
     with sqlite3.connect(a.tracker_db) as db:
         assert db.execute("select count(*) from sms_replies where reply like '%Robin Diaz%'").fetchone()[0] == 1
-        others = db.execute("select count(*) from sms_replies where sender_id=?",
-                            (texter_id("+12125550193", a.env),)).fetchone()[0]
+        others = db.execute(
+            "select count(*) from sms_replies where sender_id=?", (texter_id("+12125550193", a.env),)
+        ).fetchone()[0]
 
     result = run_make("forget", a.env, "WHO=212-555-0192")
     assert result.returncode == 0, result.stderr
     assert "'sms_replies': 3" in result.stdout
     with sqlite3.connect(a.tracker_db) as db:
         assert db.execute("select count(*) from sms_replies where reply like '%Robin%'").fetchone()[0] == 0
-        assert db.execute("select count(*) from sms_replies where sender_id=?",
-                          (texter_id("+12125550193", a.env),)).fetchone()[0] == others == 1
+        assert (
+            db.execute(
+                "select count(*) from sms_replies where sender_id=?", (texter_id("+12125550193", a.env),)
+            ).fetchone()[0]
+            == others
+            == 1
+        )
 
 
 def test_forget_says_what_it_cannot_reach_delivered_copies_and_backups(private_assistant):

@@ -6,6 +6,7 @@ this machine's loopback), as different visitors' machines would, so one
 test's counts never reach another's. A refused message must never reach
 the assistant: the tracker store is checked for it.
 """
+
 import asyncio
 import re
 import sqlite3
@@ -57,14 +58,14 @@ def client(address: str) -> requests.Session:
 
 
 def rest(session, base_url, sender, message="how much does it cost?", **headers):
-    return session.post(f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                        headers=headers, timeout=30)
+    return session.post(
+        f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, headers=headers, timeout=30
+    )
 
 
 def user_turns(assistant, sender):
     with sqlite3.connect(assistant.tracker_db) as db:
-        return db.execute("select count(*) from events where sender_id=? and type_name='user'",
-                          (sender,)).fetchone()[0]
+        return db.execute("select count(*) from events where sender_id=? and type_name='user'", (sender,)).fetchone()[0]
 
 
 def assert_polite_429(response, max_wait=3600):
@@ -110,8 +111,9 @@ def test_an_address_may_start_only_so_many_conversations(limited):
     # A conversation already started goes on.
     assert rest(script, limited.url, "rl-new-0", "does it hurt").status_code == 200
     log = (limited.workdir / "rasa.log").read_text()
-    assert ("Rate limit: rest conversation rl-new-3 from 127.0.0.14 refused "
-            "(RATE_LIMIT_NEW_CONVERSATIONS 3/hour)") in log
+    assert (
+        "Rate limit: rest conversation rl-new-3 from 127.0.0.14 refused (RATE_LIMIT_NEW_CONVERSATIONS 3/hour)"
+    ) in log
 
 
 def test_widget_over_its_limit_gets_a_polite_reply_in_the_chat(limited):

@@ -1,4 +1,5 @@
 """Conversations over Rasa's REST channel, against the real running servers."""
+
 import sqlite3
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -78,7 +79,9 @@ def test_call_back_request_with_an_faq_in_the_middle(assistant, sender, clinic_w
     started = time.monotonic()
     done = texts(assistant.say(sender, "Miami"))
     assert time.monotonic() - started < 3
-    assert "Thanks, Maria Lopez!" in done[0] and followed(link_in(done[0])).startswith("https://www.yourhairclinic.com/?")
+    assert "Thanks, Maria Lopez!" in done[0] and followed(link_in(done[0])).startswith(
+        "https://www.yourhairclinic.com/?"
+    )
     lead = clinic_webhook.wait_for_one(lambda lead: lead.get("contact") == "maria@example.com")
     assert lead["preferred_city"] == "Miami" and lead["topic"] == "insurance"
     assert lead_rows(assistant, "maria@example.com") == [("Maria Lopez", "delivered")]
@@ -89,9 +92,7 @@ def lead_rows(assistant, contact, timeout=5):
     deadline = time.monotonic() + timeout
     while True:
         with sqlite3.connect(assistant.leads_db) as db:
-            rows = db.execute(
-                "select name, status from leads where contact=?", (contact,)
-            ).fetchall()
+            rows = db.execute("select name, status from leads where contact=?", (contact,)).fetchall()
         if rows and rows[0][1] not in ("pending", "sending") or time.monotonic() > deadline:
             return rows
         time.sleep(0.1)
@@ -173,12 +174,13 @@ def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, 
 
     key = get_settings(assistant.env).sms_number_key
     to_the_contact_question(assistant, sender)
-    for sealed in (sms_number.seal("+12125550177", "sms-0123456789abcdef0123456789abcdef", key),
-                   sms_number.seal("+12125550177", sender, "not-the-servers-key")):
+    for sealed in (
+        sms_number.seal("+12125550177", "sms-0123456789abcdef0123456789abcdef", key),
+        sms_number.seal("+12125550177", sender, "not-the-servers-key"),
+    ):
         response = requests.post(
             f"{assistant.url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": sms_number.PAYLOAD,
-                  "metadata": {sms_number.METADATA_KEY: sealed}},
+            json={"sender": sender, "message": sms_number.PAYLOAD, "metadata": {sms_number.METADATA_KEY: sealed}},
             timeout=30,
         )
         assert response.status_code == 200
@@ -190,11 +192,14 @@ def test_a_sealed_number_from_another_conversation_or_key_is_refused(assistant, 
         assert db.execute("select count(*) from leads where contact = '+12125550177'").fetchone() == (0,)
 
 
-@pytest.mark.parametrize("opening", [
-    "what are your hours on saturday?",  # a custom action's clinic facts
-    "I want to book a consultation",  # the booking link
-    "zxqv blorp flim",  # the fallback's menu, from a custom action
-])
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "what are your hours on saturday?",  # a custom action's clinic facts
+        "I want to book a consultation",  # the booking link
+        "zxqv blorp flim",  # the fallback's menu, from a custom action
+    ],
+)
 def test_a_conversation_opened_by_a_custom_action_starts_with_the_disclaimer(assistant, sender, opening):
     first = texts(assistant.say(sender, opening))
     assert "not medical advice" in first[0]

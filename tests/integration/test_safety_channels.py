@@ -2,6 +2,7 @@
 signed Twilio texts, against the real servers. An emergency gets its reply
 whatever else is going on (a form, a long message, another language), with no
 sales pitch, and no lead is stored or sent from it."""
+
 import asyncio
 import hashlib
 import hmac

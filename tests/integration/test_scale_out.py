@@ -10,6 +10,7 @@ serve (an apology with the clinic's phone, or the safety reply to an urgent
 message; readiness failing) instead of keeping conversations in memory, then
 resumes where the conversation was.
 """
+
 import asyncio
 import json
 import re
@@ -33,11 +34,18 @@ from tests.widget_client import close, open_session, wait_for_text
 
 CONVERSATIONS = 30
 TURNS = [
-    "hi", "how much does it cost?", "does it hurt", "yes", "no thanks",
-    "is it fda approved", "what are the risks", "i want to book a consultation", "no", "thanks",
+    "hi",
+    "how much does it cost?",
+    "does it hurt",
+    "yes",
+    "no thanks",
+    "is it fda approved",
+    "what are the risks",
+    "i want to book a consultation",
+    "no",
+    "thanks",
 ]
-APOLOGY = ("Sorry, I couldn't finish that just now. Please try again in a moment "
-           "or call the clinic at +1 555-010-0199.")
+APOLOGY = "Sorry, I couldn't finish that just now. Please try again in a moment or call the clinic at +1 555-010-0199."
 URGENT = "my chest hurts and I can't breathe"
 EMERGENCY_REPLY = (
     "This could be a medical emergency. Please call 911 now, or go to the nearest emergency room. "
@@ -59,17 +67,22 @@ class Replica:
         self.page_url = shared["WEB_ORIGINS"]
         self.web_port = int(self.page_url.rsplit(":", 1)[1]) if demo_page else free_port()
         self.log = workdir / f"{name}.log"
-        self.make = MakeTarget("run", {
-            **shared,
-            "RASA_PORT": str(self.port),
-            "RUN_ACTION_SERVER": "false",
-            "RUN_DEMO_PAGE": "true" if demo_page else "false",
-            "WEB_PORT": str(self.web_port),
-        }, self.log)
+        self.make = MakeTarget(
+            "run",
+            {
+                **shared,
+                "RASA_PORT": str(self.port),
+                "RUN_ACTION_SERVER": "false",
+                "RUN_DEMO_PAGE": "true" if demo_page else "false",
+                "WEB_PORT": str(self.web_port),
+            },
+            self.log,
+        )
 
     def say(self, sender: str, message: str) -> List[Dict]:
-        answer = requests.post(f"{self.url}/webhooks/rest/webhook",
-                               json={"sender": sender, "message": message}, timeout=30)
+        answer = requests.post(
+            f"{self.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -89,8 +102,9 @@ def texts_of(reply: List[Dict]) -> List[str]:
 
 
 def say_via(proxy: NginxServer, sender: str, message: str) -> List[str]:
-    answer = requests.post(f"{proxy.url}/webhooks/rest/webhook",
-                           json={"sender": sender, "message": message}, timeout=30)
+    answer = requests.post(
+        f"{proxy.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=30
+    )
     assert answer.status_code == 200, answer.text
     return texts_of(answer.json())
 
@@ -104,7 +118,9 @@ def cluster(tmp_path_factory):
     shared = {
         "TRACKER_DB_URL": postgres.url,
         "LEADS_DB_URL": postgres.url,
-        "LOCK_STORE_TYPE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis.port),
+        "LOCK_STORE_TYPE": "redis",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis.port),
         "ACTION_PORT": str(action_port),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{action_port}/webhook",
         # The widget's page (on the first server) reaches Rasa through the proxy.
@@ -123,8 +139,9 @@ def cluster(tmp_path_factory):
             process.start()
         first.make.wait_for_line("The clinic assistant is up")
         second.make.wait_for_line("The clinic assistant is up")
-        proxy = NginxServer(render_nginx([first.address, second.address], f"127.0.0.1:{proxy_port}"),
-                            proxy_port).start()
+        proxy = NginxServer(
+            render_nginx([first.address, second.address], f"127.0.0.1:{proxy_port}"), proxy_port
+        ).start()
         yield first, second, proxy, postgres, redis
     finally:
         if proxy:
@@ -143,8 +160,9 @@ async def talk(servers):
         sender = f"scale-{n}"
         for turn, message in enumerate(TURNS):
             server = servers[turn % 2]  # every turn on the other server
-            async with session.post(f"{server.url}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": message}) as response:
+            async with session.post(
+                f"{server.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
+            ) as response:
                 body = await response.json()
                 if response.status == 200 and body and APOLOGY not in texts_of(body):
                     answered[sender].append(message)
@@ -159,8 +177,7 @@ async def talk(servers):
 
 def user_texts(postgres: PostgresServer, sender: str) -> List[str]:
     with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
-        cursor.execute("SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
-                       (sender,))
+        cursor.execute("SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id", (sender,))
         return [json.loads(row[0])["text"] for row in cursor.fetchall()]
 
 
@@ -168,16 +185,18 @@ def test_two_servers_share_every_conversation_without_loss(cluster):
     first, second, _, postgres, redis = cluster
     answered, failures = asyncio.run(talk([first, second]))
     # Every turn took and released a conversation lock in Redis.
-    stats = subprocess.run(["redis-cli", "-p", str(redis.port), "info", "commandstats"],
-                           capture_output=True, text=True).stdout
+    stats = subprocess.run(
+        ["redis-cli", "-p", str(redis.port), "info", "commandstats"], capture_output=True, text=True
+    ).stdout
     lock_writes = int(re.search(r"cmdstat_set:calls=(\d+)", stats).group(1))
     assert lock_writes >= CONVERSATIONS * len(TURNS)
     assert failures == []
     assert len(answered) == CONVERSATIONS and all(turns == TURNS for turns in answered.values())
 
     with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
-        cursor.execute("SELECT sender_id, type_name, timestamp, data FROM events "
-                       "WHERE sender_id LIKE 'scale-%' ORDER BY id")
+        cursor.execute(
+            "SELECT sender_id, type_name, timestamp, data FROM events WHERE sender_id LIKE 'scale-%' ORDER BY id"
+        )
         rows = cursor.fetchall()
     by_sender = defaultdict(list)
     for sender, kind, timestamp, data in rows:
@@ -185,9 +204,9 @@ def test_two_servers_share_every_conversation_without_loss(cluster):
     assert len(by_sender) == CONVERSATIONS
     for sender, events in by_sender.items():
         texts = [json.loads(d)["text"] for k, _, d in events if k == "user"]
-        assert texts == TURNS, sender                          # all there, once, in order
+        assert texts == TURNS, sender  # all there, once, in order
         stamps = [t for _, t, _ in events]
-        assert stamps == sorted(stamps), sender               # stored in the order they happened
+        assert stamps == sorted(stamps), sender  # stored in the order they happened
         assert sum(k == "bot" for k, _, _ in events) >= len(TURNS), sender
         assert sum(k == "session_started" for k, _, _ in events) == 1, sender
 
@@ -211,8 +230,13 @@ def test_on_postgresql_forget_finds_a_number_typed_into_a_form_left_half_way(clu
     first.say("scale-other", "my number is 212 555 0168")
     # As an operator runs it on a host of the deployment, with its settings.
     forgotten = subprocess.run(
-        ["make", "--no-print-directory", "forget", "WHO=212.555.0167"], cwd=ROOT,
-        env=first.make.env, capture_output=True, text=True, timeout=300)
+        ["make", "--no-print-directory", "forget", "WHO=212.555.0167"],
+        cwd=ROOT,
+        env=first.make.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert forgotten.returncode == 0, forgotten.stderr
     assert "of which 1 conversations found by what was typed in them" in forgotten.stdout
     with psycopg2.connect(postgres.url) as db, db.cursor() as cursor:
@@ -259,8 +283,11 @@ def test_twilio_signatures_hold_through_the_proxy(cluster):
     past_proxy = TwilioSender(f"{first.url}/webhooks/twilio/webhook", configured_url=public)
     assert past_proxy.post(past_proxy.params("+12125550147", "hi")).status_code == 403
     # A client's own X-Forwarded-Host never reaches the servers: nginx sets it.
-    forged = TwilioSender(public, configured_url="https://evil.example/webhooks/twilio/webhook",
-                          headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"})
+    forged = TwilioSender(
+        public,
+        configured_url="https://evil.example/webhooks/twilio/webhook",
+        headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+    )
     assert forged.post(forged.params("+12125550147", "hi")).status_code == 403
     twilio = [status for _, path, status, _ in proxy.requests() if path == "/webhooks/twilio/webhook"]
     assert twilio[-2:] == [200, 403]
@@ -288,7 +315,8 @@ def test_without_its_database_a_server_refuses_to_serve_then_resumes_the_convers
         # safety reply, in its language, on every channel.
         assert say_via(proxy, "outage-urgent", URGENT) == [EMERGENCY_REPLY]
         assert say_via(proxy, "outage-urgent-es", "me duele el pecho y no puedo respirar")[0].startswith(
-            "Esto podría ser una emergencia médica. Llame al 911")
+            "Esto podría ser una emergencia médica. Llame al 911"
+        )
         assert replies(sms.post(sms.params("+12125550148", URGENT))) == [EMERGENCY_REPLY]
         widget = asyncio.run(widget_says(first, "outage-widget-urgent-0123456789ab", URGENT))
         assert "Please call [911](tel:911) now" in widget
@@ -353,7 +381,7 @@ def test_the_widget_upgrades_to_a_websocket_keeps_to_one_server_and_survives_los
     assert len(sockets) == 1 and sockets[0].startswith(f"ws://127.0.0.1:{proxy.port}/socket.io/")
     assert frames[sockets[0]] > 0
     polled = {upstream for _, path, _, upstream in proxy.requests() if path == "/socket.io/"}
-    assert len(polled) == 1                                # the session's requests on one server
+    assert len(polled) == 1  # the session's requests on one server
     holder = first if polled == {first.address} else second
     other = second if holder is first else first
 

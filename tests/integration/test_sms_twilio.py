@@ -3,6 +3,7 @@
 Replies travel back inline as TwiML, so what the test reads in the webhook's
 answer is what Twilio would text to the visitor.
 """
+
 import re
 import sqlite3
 import time
@@ -73,8 +74,10 @@ def test_forged_or_missing_signature_is_refused_and_reaches_nobody(sms, assistan
 
 def test_help_gives_clinic_name_and_phone(sms):
     texts = sms.text(phone(4), "help")
-    assert texts == ["Your Hair Clinic: questions about stem cell therapy for hair loss. "
-                     "Call us at +1 555-010-0199. In an emergency, call 911. Reply STOP to stop texts."]
+    assert texts == [
+        "Your Hair Clinic: questions about stem cell therapy for hair loss. "
+        "Call us at +1 555-010-0199. In an emergency, call 911. Reply STOP to stop texts."
+    ]
 
 
 def test_stop_silences_the_number_until_start(sms):
@@ -176,8 +179,7 @@ def to_the_contact_question(sms, number):
     return sms.text(number, "Sam Park")
 
 
-def test_use_this_number_stores_the_texters_number_and_the_conversation_never_holds_it(
-        sms, assistant, clinic_webhook):
+def test_use_this_number_stores_the_texters_number_and_the_conversation_never_holds_it(sms, assistant, clinic_webhook):
     number = phone(91)
     question = to_the_contact_question(sms, number)
     assert question[-1].endswith(
@@ -225,8 +227,7 @@ FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "clinic.example"}
 def test_forwarded_url_counts_only_from_a_trusted_proxy(assistant, tmp_path):
     # The session's assistant trusts no proxy: headers anyone could send are
     # ignored, and the log says which URL the signature was checked against.
-    untrusted = TwilioSender(f"{assistant.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL,
-                             headers=FORWARDED)
+    untrusted = TwilioSender(f"{assistant.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL, headers=FORWARDED)
     refused = untrusted.post(untrusted.params(phone(40), "how much does it cost?"))
     assert refused.status_code == 403
     log = (assistant.workdir / "rasa.log").read_text()
@@ -235,8 +236,9 @@ def test_forwarded_url_counts_only_from_a_trusted_proxy(assistant, tmp_path):
 
     behind_proxy = Assistant(tmp_path, {"TRUSTED_PROXIES": "127.0.0.1"}).start(web=False)
     try:
-        trusted = TwilioSender(f"{behind_proxy.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL,
-                               headers=FORWARDED)
+        trusted = TwilioSender(
+            f"{behind_proxy.url}/webhooks/twilio/webhook", configured_url=PUBLIC_URL, headers=FORWARDED
+        )
         texts = trusted.text(phone(41), "how much does it cost?")
         assert any("$3,000 to $10,000" in t for t in texts)
     finally:

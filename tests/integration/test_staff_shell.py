@@ -1,4 +1,5 @@
 """Clinic staff in `make shell`: a real terminal, driven through a pty."""
+
 import itertools
 import os
 import re
@@ -21,7 +22,13 @@ SHELL_SCRIPT = [sys.executable, "-m", "bot.launch", "bash", "bot/launch/shell.sh
 
 def spawn_shell(command: List[str], env: Dict[str, str], log: Path) -> pexpect.spawn:
     shell = pexpect.spawn(
-        command[0], command[1:], cwd=ROOT, env=env, encoding="utf-8", timeout=180, dimensions=(40, 160),
+        command[0],
+        command[1:],
+        cwd=ROOT,
+        env=env,
+        encoding="utf-8",
+        timeout=180,
+        dimensions=(40, 160),
     )
     shell.logfile_read = log.open("w")
     return shell
@@ -35,7 +42,8 @@ def own_shell(tmp_path: Path) -> Tuple[pexpect.spawn, List[int]]:
     """The staff shell on ports of its own, as `make shell` starts it."""
     env = {**{k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}, **shell_ports(), "TERM": "xterm"}
     return spawn_shell(SHELL_SCRIPT, env, tmp_path / "shell.log"), [
-        int(env["SHELL_PORT"]), int(env["SHELL_ACTION_PORT"])
+        int(env["SHELL_PORT"]),
+        int(env["SHELL_ACTION_PORT"]),
     ]
 
 

@@ -10,6 +10,7 @@ with, so the axe tests bypass the CSP: then nothing but the only-local route
 stands between the page and the internet, and the tests check that the page
 asked it for nothing.
 """
+
 import re
 
 import pytest
@@ -38,10 +39,7 @@ def axe_violations(page):
         "axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
     )
-    return [
-        (v["impact"], v["id"], [n["target"] for n in v["nodes"]])
-        for v in result["violations"]
-    ]
+    return [(v["impact"], v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
 def serious(violations):

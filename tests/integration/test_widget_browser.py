@@ -4,6 +4,7 @@ Every request that does not go to 127.0.0.1 is aborted and recorded: the page
 must work with nothing leaving the machine. Screenshots land in
 tests/artifacts/ for a person to look at.
 """
+
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,8 +17,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium calls home at start.
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-    "--disable-background-networking", "--disable-component-update", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
 ]
 INJECTION = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
@@ -116,8 +122,11 @@ def test_visitor_asks_cost_books_reloads_and_stays_safe(browser, assistant):
 
 def test_widget_fits_a_phone_screen(browser, assistant):
     visitor = Visitor(
-        browser, assistant.page_url,
-        viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True,
+        browser,
+        assistant.page_url,
+        viewport={"width": 375, "height": 667},
+        is_mobile=True,
+        has_touch=True,
     )
     visitor.open_chat()
     expect(visitor.page.locator(".rw-response").nth(1)).to_contain_text("virtual assistant")

@@ -5,6 +5,7 @@ the call-back form's privacy notice, "End chat", the browser's retention, a
 Rasa server that can't be reached, an offline browser, the clinic's colours,
 the "Book online" link and the landscape phone.
 """
+
 import sqlite3
 import subprocess
 import sys
@@ -49,7 +50,10 @@ def page_server(assistant, workdir, **settings):
     log = workdir / f"web-{port}.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.demo_page.web_server"],
-        cwd=ROOT, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/", process, log, timeout=60)
@@ -60,11 +64,11 @@ def page_server(assistant, workdir, **settings):
 
 
 def end_chat_request(assistant, session_id, **headers):
-    return requests.post(f"{assistant.page_url}/end-chat", json={"session_id": session_id},
-                         headers=headers, timeout=10)
+    return requests.post(f"{assistant.page_url}/end-chat", json={"session_id": session_id}, headers=headers, timeout=10)
 
 
 # 1. The privacy notice, before the form asks for anything.
+
 
 def test_call_back_form_starts_with_the_privacy_notice_and_policy(assistant):
     sender = "privacy-notice-rest"
@@ -76,6 +80,7 @@ def test_call_back_form_starts_with_the_privacy_notice_and_policy(assistant):
 
 
 # 2. End chat.
+
 
 def test_end_chat_deletes_the_conversation_on_the_server_and_in_the_browser(browser, assistant):  # noqa: F811
     visitor = Visitor(browser, assistant.page_url, viewport={"width": 1280, "height": 800})
@@ -124,14 +129,17 @@ def test_end_chat_deletes_the_conversation_on_the_server_and_in_the_browser(brow
     visitor.context.close()
 
 
-@pytest.mark.parametrize("session_id", [
-    "sms-0123456789abcdef0123456789abcdef",  # a texter's
-    "sms-" + "a" * 28,
-    "test-rest-conversation",  # a REST client's
-    "0123456789ABCDEF0123456789ABCDEF",  # not as the widget writes it
-    "0123456789abcdef",
-    ["0123456789abcdef0123456789abcdef"],
-])
+@pytest.mark.parametrize(
+    "session_id",
+    [
+        "sms-0123456789abcdef0123456789abcdef",  # a texter's
+        "sms-" + "a" * 28,
+        "test-rest-conversation",  # a REST client's
+        "0123456789ABCDEF0123456789ABCDEF",  # not as the widget writes it
+        "0123456789abcdef",
+        ["0123456789abcdef0123456789abcdef"],
+    ],
+)
 def test_end_chat_refuses_ids_that_are_not_the_widgets(assistant, session_id):
     assistant.say("test-rest-conversation", "how much does it cost?")
     response = end_chat_request(assistant, session_id)
@@ -145,6 +153,7 @@ def test_end_chat_refuses_other_origins(assistant):
 
 
 # 3. Retention in the browser.
+
 
 def age_stored_conversation(page, hours):
     """Before the page's scripts run: the stored conversation's last update
@@ -193,6 +202,7 @@ def test_a_stored_conversation_older_than_widget_keep_hours_is_cleared(browser, 
 
 # 4. Failures the visitor can see.
 
+
 def test_rasa_unreachable_the_widget_says_so_with_the_clinics_phone(browser, assistant, tmp_path):  # noqa: F811
     with page_server(assistant, tmp_path, RASA_PUBLIC_URL=f"http://127.0.0.1:{free_port()}") as url:
         visitor = Visitor(browser, url)
@@ -238,6 +248,7 @@ def test_offline_a_message_is_marked_not_sent_and_sent_later(browser, assistant)
 
 # 5. Branding from configuration.
 
+
 def test_default_colours_keep_wcag_aa_contrast(browser, assistant):  # noqa: F811
     visitor = Visitor(browser, assistant.page_url, bypass_csp=True, viewport={"width": 1280, "height": 800})
     page = visitor.page
@@ -272,12 +283,19 @@ def test_the_clinics_colours_and_name_come_from_settings(browser, assistant, tmp
 
 def test_a_colour_pair_under_wcag_aa_stops_the_page_server(assistant, tmp_path):
     env = {**assistant.env, "WEB_PORT": str(free_port()), "WIDGET_COLOR": "#ffffff", "WIDGET_TEXT_COLOR": "#bbbbbb"}
-    done = subprocess.run([sys.executable, "-m", "bot.demo_page.web_server"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.demo_page.web_server"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0 and "WCAG AA needs 4.5:1" in done.stderr
 
 
 # 6. The booking link; the form's privacy link on the widget.
+
 
 def test_a_raw_booking_url_shows_as_book_online(browser, assistant):  # noqa: F811
     visitor = Visitor(browser, assistant.page_url)
@@ -313,8 +331,10 @@ def test_the_booking_linkifier_builds_elements_never_html(browser, assistant):  
     visitor = Visitor(browser, assistant.page_url)
     page = visitor.page
     page.goto(assistant.page_url)
-    text = ('Pick a time: https://www.yourhairclinic.com/?utm_source=assistant&utm_medium=socketio. '
-            '<img src=x onerror="window.__xss = 1"> javascript:alert(1)?utm_source=x')
+    text = (
+        "Pick a time: https://www.yourhairclinic.com/?utm_source=assistant&utm_medium=socketio. "
+        '<img src=x onerror="window.__xss = 1"> javascript:alert(1)?utm_source=x'
+    )
     result = page.evaluate(
         """(text) => {
             const p = document.createElement("p");
@@ -335,18 +355,24 @@ def test_the_booking_linkifier_builds_elements_never_html(browser, assistant):  
 
 # 7. Landscape phones.
 
+
 def test_landscape_phone_open_panel_shows_header_and_close_button(browser, assistant):  # noqa: F811
     width, height = 844, 390
-    visitor = Visitor(browser, assistant.page_url, viewport={"width": width, "height": height},
-                      is_mobile=True, has_touch=True)
+    visitor = Visitor(
+        browser, assistant.page_url, viewport={"width": width, "height": height}, is_mobile=True, has_touch=True
+    )
     page = visitor.page
     visitor.open_chat()
     expect(page.locator(".rw-response").nth(1)).to_contain_text("virtual assistant")
     header = page.locator(".rw-header")
     close = header.get_by_role("button", name="Close chat")
     end = header.get_by_role("button", name="End chat")
-    for what, element in (("header", header), ("close button", close), ("End chat", end),
-                          ("message box", page.get_by_role("textbox", name="Your question"))):
+    for what, element in (
+        ("header", header),
+        ("close button", close),
+        ("End chat", end),
+        ("message box", page.get_by_role("textbox", name="Your question")),
+    ):
         expect(element).to_be_visible()
         box = element.bounding_box()
         assert box["x"] >= 0 and box["y"] >= 0, (what, box)

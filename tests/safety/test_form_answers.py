@@ -3,6 +3,7 @@ short replies) never set off the safety check: a false alarm there would end
 the visitor's booking with a crisis line. form_answers.txt was written by a
 helper apart from data/safety/form_answers.yml, which the classifier trains on.
 """
+
 from pathlib import Path
 
 from bot.safety.evaluate import outcomes

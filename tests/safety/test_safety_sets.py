@@ -14,6 +14,7 @@ look-alikes flagged. On the gated set that target is not met yet (see
 benchmarks/README.md): there the gate holds the figures last measured, so
 that no change makes them worse, and is raised as they improve.
 """
+
 from pathlib import Path
 
 import pytest

@@ -10,9 +10,7 @@ from tests.trackers import action_replies, tracker_before_action
 
 
 def booking_messages(domain, monkeypatch=None, channel=None):
-    tracker = tracker_before_action(
-        "booking_after_cost", "action_booking_link", input_channel=channel
-    )
+    tracker = tracker_before_action("booking_after_cost", "action_booking_link", input_channel=channel)
     dispatcher = CollectingDispatcher()
     ActionBookingLink().run(dispatcher, tracker, domain)
     return action_replies(dispatcher)

@@ -1,6 +1,7 @@
 """The README's reverse-proxy example is the tested configuration: its
 render_nginx.py command, run as written, prints exactly the nginx file the
 README shows (tests/integration/test_scale_out.py runs the same template)."""
+
 import re
 import shlex
 import subprocess
@@ -14,7 +15,8 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def readme_command_and_output():
     found = re.search(
         r"```bash\n(python deploy/render_nginx\.py[^`]*?)\n```\n\nwhich writes:\n\n```nginx\n(.*?)```",
-        README, re.S,
+        README,
+        re.S,
     )
     assert found, "README.md no longer shows the render_nginx.py command and its output"
     command, output = found.groups()
@@ -22,8 +24,9 @@ def readme_command_and_output():
 
 
 def run(args):
-    return subprocess.run([sys.executable, "deploy/render_nginx.py", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "deploy/render_nginx.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_readme_shows_what_its_render_command_writes():

@@ -1,5 +1,6 @@
 """domain.yml's intents are the one list of FAQ topics: every `ask_*` intent
 has what README.md's "Adding an FAQ" asks for, and nothing else has one."""
+
 from collections import Counter
 from pathlib import Path
 
@@ -17,8 +18,11 @@ ANSWER["ask_locations"] = "action_answer_locations"
 def nlu_counts(path):
     data = yaml.safe_load(path.read_text()) or {}
     return Counter(
-        {block["intent"]: len([line for line in block["examples"].splitlines() if line.strip().startswith("- ")])
-         for block in data.get("nlu", []) if "intent" in block}
+        {
+            block["intent"]: len([line for line in block["examples"].splitlines() if line.strip().startswith("- ")])
+            for block in data.get("nlu", [])
+            if "intent" in block
+        }
     )
 
 
@@ -31,9 +35,7 @@ HOLDOUT = nlu_counts(ROOT / "tests" / "nlu_holdout.yml")
 RULES = steps_of(ROOT / "data" / "rules" / "faq.yml", "rules")
 STORIES = steps_of(ROOT / "tests" / "e2e" / "test_faq_stories.yml", "stories")
 TITLES = yaml.safe_load((ROOT / "actions" / "topic_titles.yml").read_text())
-NOT_AN_ANSWER = next(
-    m["not_intent"] for m in DOMAIN["slots"]["lead_city"]["mappings"] if m.get("not_intent")
-)
+NOT_AN_ANSWER = next(m["not_intent"] for m in DOMAIN["slots"]["lead_city"]["mappings"] if m.get("not_intent"))
 
 
 def test_there_are_faq_topics():
@@ -72,9 +74,7 @@ def test_topic_has_both_rules(topic):
 
 @pytest.mark.parametrize("topic", TOPICS)
 def test_topic_has_an_e2e_story(topic):
-    assert any(
-        any(step.get("intent") == topic for step in story["steps"]) for story in STORIES
-    )
+    assert any(any(step.get("intent") == topic for step in story["steps"]) for story in STORIES)
 
 
 @pytest.mark.parametrize("topic", TOPICS)

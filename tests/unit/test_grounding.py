@@ -2,6 +2,7 @@
 
 Covers the domain's responses and the texts the custom actions write.
 """
+
 import ast
 import re
 from pathlib import Path

@@ -1,5 +1,6 @@
 """A lead database that cannot take a lead loses nothing: the lead waits in
 the spool (LEADS_SPOOL_DIR) and the next delivery run moves it in."""
+
 import logging
 import os
 import shutil
@@ -28,8 +29,14 @@ def locked_leads_db(monkeypatch, tmp_path):
     tool would hold it. SQLite waits `timeout` seconds, then gives up."""
     path = tmp_path / "leads.db"
     monkeypatch.setenv("LEADS_DB_URL", f"sqlite:///{path}?timeout=0.2")
-    lead_store.save_lead(sender_id="earlier", name="Earlier One", contact="earlier@example.com",
-                         city="Austin", channel="rest", topic=None)
+    lead_store.save_lead(
+        sender_id="earlier",
+        name="Earlier One",
+        contact="earlier@example.com",
+        city="Austin",
+        channel="rest",
+        topic=None,
+    )
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -53,7 +60,8 @@ def contacts_in(path):
 
 
 def test_a_locked_lead_database_keeps_the_lead_in_the_spool_and_the_next_run_delivers_it(
-        domain, monkeypatch, tmp_path, caplog):
+    domain, monkeypatch, tmp_path, caplog
+):
     caplog.set_level(logging.INFO)
     with locked_leads_db(monkeypatch, tmp_path) as path:
         texts, events = submit(domain)
@@ -78,8 +86,7 @@ def test_a_locked_lead_database_keeps_the_lead_in_the_spool_and_the_next_run_del
     assert contacts_in(path) == ["earlier@example.com", "jane@example.com"]
 
 
-def test_a_spooled_lead_is_imported_once_even_if_a_run_died_before_deleting_its_file(
-        domain, monkeypatch, tmp_path):
+def test_a_spooled_lead_is_imported_once_even_if_a_run_died_before_deleting_its_file(domain, monkeypatch, tmp_path):
     with locked_leads_db(monkeypatch, tmp_path) as path:
         submit(domain)
     [spooled] = lead_spool.waiting()
@@ -127,14 +134,17 @@ def test_an_unreadable_spool_file_is_kept_and_retry_leads_says_so(monkeypatch, c
 
 
 def test_with_neither_the_database_nor_the_spool_the_visitor_is_told_and_the_details_stay(
-        domain, monkeypatch, tmp_path, caplog):
+    domain, monkeypatch, tmp_path, caplog
+):
     not_a_folder = tmp_path / "spool-is-a-file"
     not_a_folder.write_text("")
     monkeypatch.setenv("LEADS_SPOOL_DIR", str(not_a_folder))
     with locked_leads_db(monkeypatch, tmp_path):
         texts, events = submit(domain)
-    assert texts == ["Sorry, I couldn't save your request just now. Please try again in a moment, "
-                     "or call the clinic at +1 555-010-0199 to arrange your call back."]
+    assert texts == [
+        "Sorry, I couldn't save your request just now. Please try again in a moment, "
+        "or call the clinic at +1 555-010-0199 to arrange your call back."
+    ]
     assert events == []  # the slots keep the request: trying again sends it
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Could not keep a call-back request" in logged

@@ -25,8 +25,12 @@ from tests.trackers import tracker_before_action
 
 @pytest.mark.parametrize(
     "text, name",
-    [("jane doe", "Jane Doe"), ("My name is Jane", "Jane"), ("i'm José Ruiz", "José Ruiz"),
-     ("Mary-Ann O'Neil", "Mary-Ann O'Neil")],
+    [
+        ("jane doe", "Jane Doe"),
+        ("My name is Jane", "Jane"),
+        ("i'm José Ruiz", "José Ruiz"),
+        ("Mary-Ann O'Neil", "Mary-Ann O'Neil"),
+    ],
 )
 def test_names_are_cleaned(text, name):
     assert clean_name(text) == name
@@ -39,9 +43,14 @@ def test_non_names_are_refused(text):
 
 @pytest.mark.parametrize(
     "text, contact",
-    [("(212) 555-0142", "+12125550142"), ("+1 212 555 0142", "+12125550142"),
-     ("1-212-555-0142", "+12125550142"), ("212.555.0142", "+12125550142"),
-     ("Jane@Example.com", "jane@example.com"), ("email me at jane@example.com", "jane@example.com")],
+    [
+        ("(212) 555-0142", "+12125550142"),
+        ("+1 212 555 0142", "+12125550142"),
+        ("1-212-555-0142", "+12125550142"),
+        ("212.555.0142", "+12125550142"),
+        ("Jane@Example.com", "jane@example.com"),
+        ("email me at jane@example.com", "jane@example.com"),
+    ],
 )
 def test_phone_numbers_and_emails_are_normalised(text, contact):
     assert clean_contact(text) == contact
@@ -177,22 +186,34 @@ def extract(tracker, domain):
 
 def test_contact_is_taken_by_its_shape_whatever_the_intent(domain):
     tracker = tracker_before_action("lead_form", "lead_form", nth=4)
-    tracker.latest_message = {**tracker.latest_message, "text": "212 555 0142",
-                              "intent": {"name": "human_handoff", "confidence": 0.9}}
+    tracker.latest_message = {
+        **tracker.latest_message,
+        "text": "212 555 0142",
+        "intent": {"name": "human_handoff", "confidence": 0.9},
+    }
     assert extract(tracker, domain) == {"lead_contact": "212 555 0142"}
 
 
 def test_a_question_instead_of_a_contact_lets_the_rules_answer_it(domain):
     tracker = tracker_before_action("lead_form", "lead_form", nth=4)
-    tracker.latest_message = {**tracker.latest_message, "text": "is it covered by insurance",
-                              "intent": {"name": "ask_insurance", "confidence": 0.9}}
+    tracker.latest_message = {
+        **tracker.latest_message,
+        "text": "is it covered by insurance",
+        "intent": {"name": "ask_insurance", "confidence": 0.9},
+    }
     assert extract(tracker, domain) == {}
 
 
 @pytest.mark.parametrize(
     "text",
-    ["I Want To Kill Myself", "my chest hurts", "i can't breathe", "what is the price",
-     "I have a fever", "please help me"],
+    [
+        "I Want To Kill Myself",
+        "my chest hurts",
+        "i can't breathe",
+        "what is the price",
+        "I have a fever",
+        "please help me",
+    ],
 )
 def test_sentences_and_symptoms_are_neither_names_nor_cities(text):
     assert clean_name(text) is None
@@ -215,14 +236,14 @@ def form_tracker_at_name(text, intent, confidence):
 @pytest.mark.parametrize(
     "text, intent, confidence, taken",
     [
-        ("Sam Park", "ask_locations", 0.51, True),      # a name that sounds like parking
-        ("Jordan Price", "ask_cost", 0.97, True),       # a full name, however sure the classifier
+        ("Sam Park", "ask_locations", 0.51, True),  # a name that sounds like parking
+        ("Jordan Price", "ask_cost", 0.97, True),  # a full name, however sure the classifier
         ("pricing", "ask_cost", 0.98, False),
         ("what are the risks and how long is recovery?", "several_topics", 1.0, False),
         ("Maria Lopez", "greet", 0.4, True),
-        ("exosomes", "ask_exosomes", 0.95, False),      # a question: the rules answer it
+        ("exosomes", "ask_exosomes", 0.95, False),  # a question: the rules answer it
         ("how much is it?", "ask_cost", 0.45, False),
-        ("my chest hurts", "emergency", 1.0, False),    # safety, never a name
+        ("my chest hurts", "emergency", 1.0, False),  # safety, never a name
         ("no", "deny", 0.9, False),
     ],
 )
@@ -230,18 +251,18 @@ def test_the_name_step_takes_names_not_questions(text, intent, confidence, taken
     from actions.leads import ValidateLeadForm
 
     tracker = form_tracker_at_name(text, intent, confidence)
-    extracted = asyncio.run(
-        ValidateLeadForm().extract_lead_name(CollectingDispatcher(), tracker, {})
-    )
+    extracted = asyncio.run(ValidateLeadForm().extract_lead_name(CollectingDispatcher(), tracker, {}))
     assert extracted == ({"lead_name": text} if taken else {})
 
 
 def _emergency_after_treatment_tracker():
     from rasa_sdk import Tracker
 
-    message = {"text": "i had my injections yesterday and now i have a fever of 103",
-               "intent": {"name": "emergency", "confidence": 1.0},
-               "safety": {"outcome": "emergency", "after_treatment": True}}
+    message = {
+        "text": "i had my injections yesterday and now i have a fever of 103",
+        "intent": {"name": "emergency", "confidence": 1.0},
+        "safety": {"outcome": "emergency", "after_treatment": True},
+    }
     return Tracker("visitor-7", {}, message, [], False, None, None, "utter_safety_emergency")
 
 
@@ -276,8 +297,9 @@ def test_emergency_alert_kept_when_no_webhook_is_configured(domain):
 
 
 def _lead(contact):
-    return lead_store.save_lead(sender_id=f"web-{contact}", name="Pat Lee", contact=contact,
-                                city="Austin", channel="rest", topic="cost")
+    return lead_store.save_lead(
+        sender_id=f"web-{contact}", name="Pat Lee", contact=contact, city="Austin", channel="rest", topic="cost"
+    )
 
 
 def test_a_refused_lead_does_not_hold_up_the_others_and_is_parked_in_the_end(monkeypatch):
@@ -340,9 +362,17 @@ def test_two_delivery_processes_at_once_send_each_lead_once(monkeypatch, tmp_pat
         for n in range(6):
             _lead(f"visitor{n}@example.com")
         env = {**os.environ, "CLINIC_WEBHOOK_URL": webhook.url, "CLINIC_WEBHOOK_TIMEOUT": "5"}
-        runs = [subprocess.Popen([sys.executable, "-m", "actions.lead_store", "retry"], cwd=ROOT, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                for _ in range(2)]
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "actions.lead_store", "retry"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         outputs = [run.communicate(timeout=60)[0] for run in runs]
         contacts = [r["contact"] for r in webhook.received]
         assert sorted(contacts) == sorted(f"visitor{n}@example.com" for n in range(6)), outputs

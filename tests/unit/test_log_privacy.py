@@ -1,5 +1,6 @@
 """clinic_common/log_privacy.py on real logging handlers: what reaches INFO and above,
 and what only debug logging, switched on by hand, shows."""
+
 import io
 import logging
 
@@ -31,8 +32,7 @@ def failing_insert():
     with engine.begin() as db:
         db.execute(text("CREATE TABLE leads (name TEXT, contact TEXT UNIQUE)"))
         db.execute(text("INSERT INTO leads VALUES ('Ann Lee', '+12125550142')"))
-        db.execute(text("INSERT INTO leads VALUES (:name, :contact)"),
-                    {"name": "Ann Lee", "contact": "+12125550142"})
+        db.execute(text("INSERT INTO leads VALUES (:name, :contact)"), {"name": "Ann Lee", "contact": "+12125550142"})
 
 
 def test_an_exception_keeps_its_kind_and_frames_not_its_values(log):
@@ -54,10 +54,14 @@ def test_machine_errors_keep_their_text_cut_of_bodies_and_parameters(log):
         raise ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5055)")
     except OSError:
         logger.exception("Action server down")
-    logger.warning("Failed to execute custom action 'validate_lead_form' as a result of error "
-                   "'500, Internal Server Error, body='{\"tracker\": {\"text\": \"Ann Lee\"}}''.")
-    logger.error("Please investigate the following error: (sqlite3.IntegrityError) UNIQUE\n"
-                 "[SQL: INSERT INTO leads VALUES (?, ?)]\n[parameters: ('Ann Lee', '+12125550142')]")
+    logger.warning(
+        "Failed to execute custom action 'validate_lead_form' as a result of error "
+        '\'500, Internal Server Error, body=\'{"tracker": {"text": "Ann Lee"}}\'\'.'
+    )
+    logger.error(
+        "Please investigate the following error: (sqlite3.IntegrityError) UNIQUE\n"
+        "[SQL: INSERT INTO leads VALUES (?, ?)]\n[parameters: ('Ann Lee', '+12125550142')]"
+    )
     output = stream.getvalue()
     assert "ConnectionRefusedError: [Errno 111] Connect call failed ('127.0.0.1', 5055)" in output
     assert "body=(withheld" in output and "[parameters: (withheld" in output

@@ -1,5 +1,6 @@
 """The numpy all-MiniLM-L6-v2 (bot/nlu/minilm.py) against the similarities
 published on the model's card, and its files against their pinned hashes."""
+
 from pathlib import Path
 
 import numpy as np

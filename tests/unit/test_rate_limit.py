@@ -1,6 +1,7 @@
 """The rate limiter's windows over time (bot/server/channels/rate_limit.py). The
 servers' side is in tests/integration/test_rate_limits.py; here the clock is
 moved by hand, to see a window pass without waiting an hour for it."""
+
 import pytest
 
 from bot.server.channels.guard import slow_down
@@ -17,8 +18,12 @@ class Clock:
 
 
 def limiter(clock, sender="", address="", conversations=""):
-    return Limiter(parse_windows("RATE_LIMIT_SENDER", sender), parse_windows("RATE_LIMIT_ADDRESS", address),
-                   parse_windows("RATE_LIMIT_NEW_CONVERSATIONS", conversations), clock=clock)
+    return Limiter(
+        parse_windows("RATE_LIMIT_SENDER", sender),
+        parse_windows("RATE_LIMIT_ADDRESS", address),
+        parse_windows("RATE_LIMIT_NEW_CONVERSATIONS", conversations),
+        clock=clock,
+    )
 
 
 def test_a_refused_sender_is_let_in_again_when_its_oldest_message_leaves_the_window():
@@ -75,11 +80,15 @@ def test_a_bad_setting_is_named(value):
 
 def test_settings_as_people_write_them():
     assert [(w.count, w.seconds) for w in parse_windows("X", "20/min, 200/hours 1000/d")] == [
-        (20, 60), (200, 3600), (1000, 86400)]
+        (20, 60),
+        (200, 3600),
+        (1000, 86400),
+    ]
 
 
-@pytest.mark.parametrize("seconds, wait", [(1, "a minute"), (90, "a minute"), (600, "10 minutes"),
-                                           (3600, "60 minutes"), (86400, "24 hours")])
+@pytest.mark.parametrize(
+    "seconds, wait", [(1, "a minute"), (90, "a minute"), (600, "10 minutes"), (3600, "60 minutes"), (86400, "24 hours")]
+)
 def test_the_polite_reply_says_how_long_to_wait(seconds, wait, monkeypatch):
     monkeypatch.setenv("CLINIC_PHONE", "+1 555-010-0199")
     text = slow_down(seconds)
@@ -87,16 +96,19 @@ def test_the_polite_reply_says_how_long_to_wait(seconds, wait, monkeypatch):
     assert text.endswith("In an emergency, call 911.") and len(text) <= 160  # one SMS segment
 
 
-@pytest.mark.parametrize("peer, forwarded, address", [
-    ("127.0.0.1", [], "127.0.0.1"),
-    ("127.0.0.1", ["203.0.113.9"], "203.0.113.9"),
-    # What the client wrote before the proxy added its peer is never taken.
-    ("127.0.0.1", ["198.51.100.1, 203.0.113.9"], "203.0.113.9"),
-    ("127.0.0.1", ["198.51.100.1", "203.0.113.9"], "203.0.113.9"),  # two headers
-    # A chain of trusted proxies is walked back to the first untrusted hop.
-    ("127.0.0.1", ["203.0.113.9, 10.0.0.2"], "203.0.113.9"),
-    # Anyone else's header is their own word.
-    ("198.51.100.7", ["203.0.113.9"], "198.51.100.7"),
-])
+@pytest.mark.parametrize(
+    "peer, forwarded, address",
+    [
+        ("127.0.0.1", [], "127.0.0.1"),
+        ("127.0.0.1", ["203.0.113.9"], "203.0.113.9"),
+        # What the client wrote before the proxy added its peer is never taken.
+        ("127.0.0.1", ["198.51.100.1, 203.0.113.9"], "203.0.113.9"),
+        ("127.0.0.1", ["198.51.100.1", "203.0.113.9"], "203.0.113.9"),  # two headers
+        # A chain of trusted proxies is walked back to the first untrusted hop.
+        ("127.0.0.1", ["203.0.113.9, 10.0.0.2"], "203.0.113.9"),
+        # Anyone else's header is their own word.
+        ("198.51.100.7", ["203.0.113.9"], "198.51.100.7"),
+    ],
+)
 def test_client_address(peer, forwarded, address):
     assert client_address(peer, forwarded, {"127.0.0.1", "10.0.0.2"}) == address

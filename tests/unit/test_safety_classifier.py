@@ -1,20 +1,42 @@
 """The safety classifier's fast scorer gives scikit-learn's own
 probabilities, so what was measured with the pipeline holds at run time."""
+
 import numpy as np
 import pytest
 
 from bot.safety.classifier import Scorer, load, new_classifier, save
 
 TEXTS = [
-    "my temp is 102 after the injections", "cant breathe", "how much does it cost",
-    "i want to end it all", "my son swallowed my minoxidil", "does it hurt",
-    "is swelling normal after the procedure", "chest pain and sweating",
-    "what are the risks", "i took all my pills on purpose", "book me in",
-    "toddler drank the foam", "face and lips swelling up", "thanks bye",
+    "my temp is 102 after the injections",
+    "cant breathe",
+    "how much does it cost",
+    "i want to end it all",
+    "my son swallowed my minoxidil",
+    "does it hurt",
+    "is swelling normal after the procedure",
+    "chest pain and sweating",
+    "what are the risks",
+    "i took all my pills on purpose",
+    "book me in",
+    "toddler drank the foam",
+    "face and lips swelling up",
+    "thanks bye",
 ]
 LABELS = [
-    "emergency", "emergency", "none", "self_harm", "poisoning", "none", "none", "emergency",
-    "none", "self_harm", "none", "poisoning", "emergency", "none",
+    "emergency",
+    "emergency",
+    "none",
+    "self_harm",
+    "poisoning",
+    "none",
+    "none",
+    "emergency",
+    "none",
+    "self_harm",
+    "none",
+    "poisoning",
+    "emergency",
+    "none",
 ]
 UNSEEN = ["my dad cant breathe after his lipo", "precio?", "Siobhán O'Brien", "", "🤒 38.9"]
 

@@ -1,5 +1,6 @@
 """The safety replies (utter_safety_* in domain.yml): what they must say, in
 English and Spanish, and what they must never do (sell, offer buttons)."""
+
 from pathlib import Path
 
 import pytest

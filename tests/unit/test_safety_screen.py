@@ -3,6 +3,7 @@ on messages written for these tests: the failures the clinic's reviewer
 reported, and the benign look-alikes that must keep their FAQ answer. The
 blind sets written apart from the project are scored in
 tests/safety/test_safety_sets.py."""
+
 import pytest
 
 from bot.safety.language import language_of
@@ -130,10 +131,18 @@ def test_an_emergency_typed_as_an_intent_payload_still_reaches_the_nlu():
 
 @pytest.mark.parametrize(
     "text, language",
-    [("me duele el pecho", "es"), ("¿cuánto cuesta?", "es"), ("hola", "es"),
-     ("my chest hurts", "en"), ("how much is it", "en"), ("Maria", "en"),
-     # Words both languages use: a greeting, a yes, the transplant technique.
-     ("yo", "en"), ("y", "en"), ("stem cells vs FUE?", "en")],
+    [
+        ("me duele el pecho", "es"),
+        ("¿cuánto cuesta?", "es"),
+        ("hola", "es"),
+        ("my chest hurts", "en"),
+        ("how much is it", "en"),
+        ("Maria", "en"),
+        # Words both languages use: a greeting, a yes, the transplant technique.
+        ("yo", "en"),
+        ("y", "en"),
+        ("stem cells vs FUE?", "en"),
+    ],
 )
 def test_language_of_the_reply(text, language):
     assert language_of(text) == language

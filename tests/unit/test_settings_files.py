@@ -1,6 +1,7 @@
 """Where settings come from: the environment, then the local settings file
 (.env, untracked), then clinic_common/defaults.env; cron commands say which
 they use."""
+
 import os
 import subprocess
 import sys
@@ -84,8 +85,14 @@ def test_cron_purge_says_which_stores_it_uses_and_survives_a_fresh_install(tmp_p
     )
     # As cron runs it: a bare environment, the settings file named.
     bare = {"PATH": os.environ["PATH"], "CLINIC_SETTINGS_FILE": str(settings)}
-    done = subprocess.run([sys.executable, "-m", "bot.ops.privacy", "purge"], cwd=ROOT, env=bare,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.ops.privacy", "purge"],
+        cwd=ROOT,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"conversations: sqlite:///{tmp_path}/nothing-yet/tracker.db" in done.stdout
     assert "clinic webhook: https://crm.example/hook?***" in done.stdout
@@ -95,7 +102,13 @@ def test_cron_purge_says_which_stores_it_uses_and_survives_a_fresh_install(tmp_p
 
 def test_make_runs_preflight_refuses_a_switch_that_is_neither_true_nor_false(tmp_path):
     env = {**os.environ, "RUN_DEMO_PAGE": "no", "TRACKER_DB_URL": f"sqlite:///{tmp_path}/tracker.db"}
-    done = subprocess.run([sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.launch", sys.executable, "-m", "bot.ops.preflight"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert "RUN_DEMO_PAGE=no: use true or false." in done.stderr

@@ -1,6 +1,7 @@
 """How a message is cut into parts before each part is classified
 (bot/nlu/several_topics.py). What the parts are classified as, and the two
 answers, are checked on the running assistant (tests/integration/test_clarifying.py)."""
+
 import pytest
 
 from bot.nlu.several_topics import parts_of

@@ -1,4 +1,5 @@
 """The texter's number, sealed for the action server (clinic_common/sms_number.py)."""
+
 from clinic_common import sms_number
 
 KEY = "a-key-for-tests"

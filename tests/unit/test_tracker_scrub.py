@@ -1,5 +1,6 @@
 """Contact details leave the stored conversation once the lead holds them,
 in a real Rasa SQL tracker store file, and the conversation still loads."""
+
 import asyncio
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -14,14 +15,17 @@ DOMAIN = Domain.from_yaml("slots:\n  lead_contact:\n    type: any\n    mappings:
 
 def stored_conversation(tmp_path, sender):
     store = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
-    tracker = DialogueStateTracker.from_events(sender, [
-        ActionExecuted("action_listen"),
-        UserUttered("my cell is (415) 555-0199 thanks", parse_data={"text": "my cell is (415) 555-0199 thanks"}),
-        SlotSet("lead_contact", "+14155550199"),
-        BotUttered("And which city would you prefer for your visit?"),
-        ActionExecuted("action_listen"),
-        UserUttered("Denver"),
-    ])
+    tracker = DialogueStateTracker.from_events(
+        sender,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("my cell is (415) 555-0199 thanks", parse_data={"text": "my cell is (415) 555-0199 thanks"}),
+            SlotSet("lead_contact", "+14155550199"),
+            BotUttered("And which city would you prefer for your visit?"),
+            ActionExecuted("action_listen"),
+            UserUttered("Denver"),
+        ],
+    )
     asyncio.run(store.save(tracker))
     return store, tracker
 

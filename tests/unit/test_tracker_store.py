@@ -1,4 +1,5 @@
 """The conversation store: fails closed, and SQLite tuned (bot/server/tracker_store.py)."""
+
 import asyncio
 import sqlite3
 
@@ -19,8 +20,8 @@ def test_sqlite_store_keeps_conversations_in_wal_mode(tmp_path):
     url = f"sqlite:///{tmp_path}/tracker.db"
     store = ClinicSQLTrackerStore(domain=domain, host=url)
     tracker = DialogueStateTracker.from_events(
-        "visitor", [UserUttered("how much does it cost?"), ActionExecuted("utter_ask_cost"),
-                    BotUttered("$3,000 to $10,000")],
+        "visitor",
+        [UserUttered("how much does it cost?"), ActionExecuted("utter_ask_cost"), BotUttered("$3,000 to $10,000")],
     )
     asyncio.run(store.save(tracker))
 

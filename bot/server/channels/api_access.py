@@ -9,6 +9,7 @@ An input channel (credentials.yml) only because that is how a project adds
 to Rasa's web server; it takes no messages. Refusals by the channels under
 /webhooks/ (a Twilio signature, a REST body) are theirs to log.
 """
+
 import logging
 from typing import Any, Awaitable, Callable, Text
 
@@ -26,7 +27,10 @@ async def log_refused_api_call(request: Request, response: BaseHTTPResponse) -> 
     if response.status in (401, 403) and not request.path.startswith("/webhooks/"):
         logger.warning(
             "Refused an HTTP API call (%s %s) from %s: missing or wrong token (answered %d)",
-            request.method, request.path, client_address.of_request(request), response.status,
+            request.method,
+            request.path,
+            client_address.of_request(request),
+            response.status,
         )
 
 

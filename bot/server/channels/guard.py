@@ -4,6 +4,7 @@ it, and the reply when the assistant produced none or the turn failed.
 Shared by the REST, socket.io and Twilio channels so that bad input is
 treated the same way wherever it arrives.
 """
+
 import logging
 import re
 from typing import Any, Awaitable, Callable, List
@@ -61,10 +62,7 @@ def _or_call_the_clinic() -> str:
 def apology() -> str:
     """Said when a turn failed or produced no reply (an action failed, a
     store is down): never leave the visitor in silence."""
-    return (
-        "Sorry, I couldn't finish that just now. Please try again in a "
-        f"moment{_or_call_the_clinic()}."
-    )
+    return f"Sorry, I couldn't finish that just now. Please try again in a moment{_or_call_the_clinic()}."
 
 
 def slow_down(retry_after: float) -> str:
@@ -115,8 +113,9 @@ async def failed_turn_reply(agent: Any, text: str, sender_id: str, channel: str)
         intent = (parsed.get("intent") or {}).get("name")
         if intent not in SAFETY_INTENTS:
             return apology()
-        language: List[Event] = [SlotSet("language", e["value"]) for e in parsed.get("entities", [])
-                                 if e.get("entity") == "language"]
+        language: List[Event] = [
+            SlotSet("language", e["value"]) for e in parsed.get("entities", []) if e.get("entity") == "language"
+        ]
         tracker = DialogueStateTracker.from_events(sender_id, language, slots=agent.domain.slots)
         reply = await agent.nlg.generate(f"utter_safety_{intent}", tracker, channel)
         return (reply or {}).get("text") or apology()

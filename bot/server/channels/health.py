@@ -13,6 +13,7 @@ channel (so every Rasa server has them, with no token):
 Rasa's own `/` and `/status` say only that the web server runs: with the
 action server dead they still answer 200.
 """
+
 import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text

@@ -15,6 +15,7 @@ The counts live in this process. With several Rasa servers each keeps its
 own, so the load balancer or reverse proxy in front should limit too
 (README, Operations).
 """
+
 import functools
 import logging
 import threading
@@ -75,8 +76,13 @@ class Refusal:
 
 
 class Limiter:
-    def __init__(self, sender: List[Window], address: List[Window], conversations: List[Window],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        sender: List[Window],
+        address: List[Window],
+        conversations: List[Window],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sender, self.address, self.conversations = sender, address, conversations
         self.clock = clock
         self._messages: Dict[str, List[float]] = {}  # "s:<sender>" or "a:<address>" -> times
@@ -98,13 +104,14 @@ class Limiter:
             waits = [(*_wait(self._messages.get(f"s:{sender}", []), self.sender, now), "RATE_LIMIT_SENDER")]
             started = {}
             if address:
-                started = {s: t for s, t in self._started.get(address, {}).items()
-                           if t > now - self._conversations_keep}
-                waits.append((*_wait(self._messages.get(f"a:{address}", []), self.address, now),
-                              "RATE_LIMIT_ADDRESS"))
+                started = {
+                    s: t for s, t in self._started.get(address, {}).items() if t > now - self._conversations_keep
+                }
+                waits.append((*_wait(self._messages.get(f"a:{address}", []), self.address, now), "RATE_LIMIT_ADDRESS"))
                 if sender not in started:
-                    waits.append((*_wait(sorted(started.values()), self.conversations, now),
-                                  "RATE_LIMIT_NEW_CONVERSATIONS"))
+                    waits.append(
+                        (*_wait(sorted(started.values()), self.conversations, now), "RATE_LIMIT_NEW_CONVERSATIONS")
+                    )
             wait, window, setting = max(waits, key=lambda w: w[0])
             if window is not None:
                 first = sender not in self._refused
@@ -144,9 +151,16 @@ def limiter() -> Limiter:
     """The process's limiter, from the settings (read once, at start)."""
     settings = get_settings()
     sender, address, conversations = (
-        parse_windows(name, value) for name, value in zip(SETTINGS, (
-            settings.rate_limit_sender, settings.rate_limit_address, settings.rate_limit_new_conversations,
-        ), strict=True)
+        parse_windows(name, value)
+        for name, value in zip(
+            SETTINGS,
+            (
+                settings.rate_limit_sender,
+                settings.rate_limit_address,
+                settings.rate_limit_new_conversations,
+            ),
+            strict=True,
+        )
     )
     return Limiter(sender, address, conversations)
 

@@ -10,6 +10,7 @@ instead of silence or a 500. A sender or address over its rate limit
 (bot/server/channels/rate_limit.py) gets 429 with Retry-After and a polite reason,
 and the assistant never sees it.
 """
+
 import json
 from typing import Any, Awaitable, Callable, Dict, Text
 
@@ -76,9 +77,7 @@ class RestChannel(RestInput):
     def name(cls) -> Text:
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[None]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("rest_channel_webhook", __name__)
         limiter = rate_limit.limiter()  # a bad setting stops the server here, named
 
@@ -98,7 +97,8 @@ class RestChannel(RestInput):
                 rate_limit.log_refusal(refused, self.name(), body["sender"], address)
                 return response.json(
                     {"error": slow_down(refused.retry_after), "retry_after": refused.retry_after},
-                    status=429, headers={"Retry-After": str(refused.retry_after)},
+                    status=429,
+                    headers={"Retry-After": str(refused.retry_after)},
                 )
             collector = CollectingOutputChannel()
             handled = await deliver(
@@ -114,8 +114,9 @@ class RestChannel(RestInput):
             if handled and collector.messages:
                 return response.json(collector.messages)
             agent = getattr(request.app.ctx, "agent", None)
-            text = apology() if handled else await failed_turn_reply(
-                agent, body["message"], body["sender"], self.name())
+            text = (
+                apology() if handled else await failed_turn_reply(agent, body["message"], body["sender"], self.name())
+            )
             return response.json([{"recipient_id": body["sender"], "text": text}])
 
         return webhook

@@ -12,6 +12,7 @@ and packed into texts of at most two segments (306 GSM-7 characters); Spanish
 replies keep their accents and go out as UCS-2, at most three segments (201
 characters). Longer messages are split at sentence boundaries.
 """
+
 import math
 import re
 import unicodedata
@@ -30,12 +31,30 @@ GSM7 = set(GSM7_BASIC) | set(GSM7_EXTENSION)
 GSM7_TEXT_LIMIT = 2 * 153  # septets: two segments
 UCS2_TEXT_LIMIT = 3 * 67  # UTF-16 code units: three segments
 # Typography that has a GSM-7 twin.
-_TYPOGRAPHY = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2022": "-", "\u00b7": "-",
-    "\u2026": "...", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u00b0": " degrees",
-})
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+        "\u00b7": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u00b0": " degrees",
+    }
+)
 
 _MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((\S+?)\)")
 # Bold, italics and code marks; a lone "_" is left alone, since URLs
@@ -144,7 +163,7 @@ def _split_long(text: str) -> List[str]:
                 pieces.append(current)
                 current = ""
             pieces.append(head)
-            sentence = sentence[len(head):].lstrip()
+            sentence = sentence[len(head) :].lstrip()
         joined = f"{current} {sentence}".strip() if current else sentence
         if fits(joined):
             current = joined

@@ -7,6 +7,7 @@ message, once case, white space and punctuation are set aside ("Stop.",
 still counts. The channel runs the red-flag screen first, so "Stop the
 bleeding" or "End it all" never become a silent opt-out.
 """
+
 import re
 import unicodedata
 from typing import Optional

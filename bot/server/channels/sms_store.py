@@ -5,6 +5,7 @@ retry of a message (or a replay) gets the same reply and never a second turn.
 A reply may repeat what the texter told us (their name): it is kept a day
 (REPLY_KEEP), under the sender's hashed id, so `make forget` finds it.
 """
+
 import datetime as dt
 from typing import Any, Optional, Tuple
 

@@ -13,6 +13,7 @@ stock output drops (and crashes on, having no payload). A session or address
 over its rate limit (bot/server/channels/rate_limit.py) gets a polite reply in the
 widget, and the assistant never sees the message.
 """
+
 import inspect
 import logging
 import re
@@ -65,7 +66,7 @@ def _link(match: "re.Match[str]") -> str:
 def linkify_contacts(text: str) -> str:
     parts, last = [], 0
     for link in _MARKDOWN_LINK.finditer(text):
-        parts.append(_CONTACT.sub(_link, text[last:link.start()]))
+        parts.append(_CONTACT.sub(_link, text[last : link.start()]))
         parts.append(link.group(0))
         last = link.end()
     parts.append(_CONTACT.sub(_link, text[last:]))
@@ -107,9 +108,7 @@ class WebChatOutput(SocketIOOutput):
             else:
                 reply["payload"] = button.get("payload", "")
             replies.append(reply)
-        await self._send_message(
-            recipient_id, {"text": linkify_contacts(text.strip()), "quick_replies": replies}
-        )
+        await self._send_message(recipient_id, {"text": linkify_contacts(text.strip()), "quick_replies": replies})
 
 
 class WebChatInput(SocketIOInput):
@@ -127,9 +126,7 @@ class WebChatInput(SocketIOInput):
     def get_output_channel(self) -> Optional[WebChatOutput]:
         return WebChatOutput(self.sio, self.bot_message_evt) if self.sio else None
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # engine.io's own CORS handling stays off ([]): Rasa's --cors already
         # adds the CORS headers to every route, and a second header makes
         # browsers refuse the response. The origin is checked on connect.
@@ -205,8 +202,7 @@ class WebChatInput(SocketIOInput):
                 # Part of an answer may have gone out already; this says the
                 # turn did not go through (it was not stored).
                 agent = getattr(self.app.ctx, "agent", None) if self.app else None
-                await output.send_text_message(
-                    sender_id, await failed_turn_reply(agent, text, sender_id, self.name()))
+                await output.send_text_message(sender_id, await failed_turn_reply(agent, text, sender_id, self.name()))
             elif not output.sent:
                 await output.send_text_message(sender_id, apology())
 

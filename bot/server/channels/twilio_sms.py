@@ -39,6 +39,7 @@ What the stock connector lacks, and this one does:
   flag: the polite text names 911). Never a 429: Twilio would retry it.
   Carrier keywords (STOP, HELP) are always answered.
 """
+
 import asyncio
 import hashlib
 import hmac
@@ -221,13 +222,21 @@ class TwilioSMSInput(InputChannel):
             return {}
         return {sms_number.METADATA_KEY: sms_number.seal(e164(phone), sender_id, self.number_key)}
 
-    async def _answer(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
-                      text: str, sender_id: str, metadata: Dict[str, str]) -> List[str]:
+    async def _answer(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        request: Request,
+        text: str,
+        sender_id: str,
+        metadata: Dict[str, str],
+    ) -> List[str]:
         """One turn of the assistant, within the budget."""
         collector = CollectingOutputChannel()
-        turn = asyncio.ensure_future(deliver(
-            on_new_message, UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
-        ))
+        turn = asyncio.ensure_future(
+            deliver(
+                on_new_message, UserMessage(text, collector, sender_id, input_channel=self.name(), metadata=metadata)
+            )
+        )
         try:
             # Shielded: past the budget the turn still finishes (a lead it
             # stores is kept); only its replies are dropped.
@@ -253,8 +262,14 @@ class TwilioSMSInput(InputChannel):
             await asyncio.sleep(0.25)
         return twiml([apology()])
 
-    async def _respond(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
-                       params: Dict[str, str], body: str, sender_id: str) -> HTTPResponse:
+    async def _respond(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        request: Request,
+        params: Dict[str, str],
+        body: str,
+        sender_id: str,
+    ) -> HTTPResponse:
         """The answer to a signed text `body` from `sender_id`."""
         message_sid = params.get("MessageSid", "")
         keyword = sms_keywords.keyword(body)
@@ -277,8 +292,7 @@ class TwilioSMSInput(InputChannel):
             return twiml(["Sorry, I can only read text. Please type your question."])
 
         if message_sid:
-            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * self.turn_budget,
-                                                      sender_id)
+            claimed, reply = await asyncio.to_thread(sms_store.claim, message_sid, 2 * self.turn_budget, sender_id)
             if reply is not None:
                 return xml_response(reply)  # Twilio's retry, or a replay: the same answer
             if not claimed:
@@ -295,9 +309,7 @@ class TwilioSMSInput(InputChannel):
             await asyncio.to_thread(sms_store.record_reply, message_sid, xml)
         return xml_response(xml)
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
         rate_limit.limiter()  # read at start: a bad setting stops the server here, named
 
@@ -347,8 +359,14 @@ class TwilioSMSInput(InputChannel):
 
         return webhook
 
-    async def _turn(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], request: Request,
-                    params: Dict[str, str], sender_id: str, body: str) -> List[str]:
+    async def _turn(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        request: Request,
+        params: Dict[str, str],
+        sender_id: str,
+        body: str,
+    ) -> List[str]:
         """The texts that answer one message."""
         text, offered = await self._picked_option(request, sender_id, body)
         if offered:
