@@ -23,6 +23,7 @@ import requests
 from tests.booking_links import link_in
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.servers import ROOT, Assistant
+from tests.staff_page import figures_on, staff_page
 from tests.twilio_client import TwilioSender, texter_id
 from tests.waiting import wait_for
 from tests.widget_client import close, open_session, wait_for_text
@@ -115,15 +116,7 @@ def clinic(tmp_path_factory):
 
 
 def page(clinic, **query):
-    response = requests.get(
-        f"{clinic.url}/webhooks/insights/", params=query, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
-    )
-    assert response.status_code == 200, response.text[:500]
-    return response.text
-
-
-def figures_on(html):
-    return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', html))
+    return staff_page(clinic, TOKEN, **query)
 
 
 def report(clinic, *args):

@@ -26,6 +26,7 @@ from tests.booking_links import link_in
 from tests.clinic_webhook import FakeClinicWebhook
 from tests.scale_services import PostgresServer
 from tests.servers import ROOT, Assistant
+from tests.staff_page import figures_on, staff_page
 from tests.twilio_client import TwilioSender, texter_id
 from tests.waiting import wait_for
 
@@ -126,15 +127,7 @@ def clinic(tmp_path_factory):
 
 
 def page(assistant, **query):
-    answer = requests.get(
-        f"{assistant.url}/webhooks/insights/", params=query, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60
-    )
-    assert answer.status_code == 200, answer.text[:500]
-    return answer.text
-
-
-def figures_on(html):
-    return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', html))
+    return staff_page(assistant, TOKEN, **query)
 
 
 # r1: 6 messages (2 typed questions, then the form), r2: 3 (2 questions, a
