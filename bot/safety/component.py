@@ -38,7 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.safety import classifier as learned
 from bot.safety import examples
 from bot.safety.language import SPANISH, language_of
-from bot.safety.screen import FEVER_RULE, NONE, OUTCOMES, mentions_treatment, screen
+from bot.safety.screen import EMERGENCY, FEVER_RULE, NONE, OUTCOMES, POISONING, SELF_HARM, mentions_treatment, screen
 
 logger = logging.getLogger(__name__)
 
@@ -187,11 +187,17 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         The classifier alone raises the alarm; a red-flag pattern does unless
         the classifier, where it can read the message, finds it less than
         pattern_min_support likely to be urgent (a temperature reading needs
-        no support). Where both raise it, the reviewed list names the outcome."""
+        no support). Where both raise it, the reviewed list names the outcome,
+        except that a classifier's self-harm or poisoning beats the list's
+        emergency: those replies say to call 911 too, and add 988 or Poison
+        Control, which the emergency reply lacks (an overdose with a racing
+        heart; "gave me his watch ... not answering his door")."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
         supported = verdict.rule == FEVER_RULE or not self.reads(text) or confidence >= self.pattern_min_support
         if verdict.flagged and supported:
+            if model_says and verdict.outcome == EMERGENCY and model_outcome in (SELF_HARM, POISONING):
+                return model_outcome, "both"
             return verdict.outcome, "both" if model_says else "patterns"
         if model_says:
             return model_outcome, "model"
