@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -82,7 +83,9 @@ TRAINED = ROOT / "build" / "bench"
 
 
 def training_key(config: Path) -> str:
-    """Changes whenever the config, domain, training data or Rasa change."""
+    """Changes whenever the config, domain, training data or Rasa change:
+    what the YAML says, not how it is written, so that a comment or a line
+    break does not cost an hour of stock training."""
     import rasa
 
     digest = hashlib.sha256(rasa.__version__.encode())
@@ -91,7 +94,7 @@ def training_key(config: Path) -> str:
     )
     for path in files:
         digest.update(str(path.relative_to(ROOT)).encode())
-        digest.update(path.read_bytes())
+        digest.update(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
