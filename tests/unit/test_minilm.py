@@ -1,4 +1,4 @@
-"""The all-MiniLM-L6-v2 encoder (bot/nlu/minilm.py) against the similarities
+"""The numpy all-MiniLM-L6-v2 (bot/nlu/minilm.py) against the similarities
 published on the model's card, and its files against their pinned hashes."""
 
 from pathlib import Path
