@@ -35,6 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from bot.launch.local_servers import free_port, wait_until_up  # noqa: E402
+from bot.safety.examples import development_splits  # noqa: E402
 
 # What a measurement run writes (results.json): nested JSON of mixed values.
 Report = Dict[str, Any]
@@ -46,17 +47,12 @@ TRAINING_DATA = ["data/nlu", "data/stories", "data/rules"]
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 # Written apart from the training data, from the visitor's point of view.
 BLIND_HOLDOUT = ROOT / "tests" / "nlu_blind" / "holdout_visitors.yml"
-# The gated set first, then the development splits the classifier trains on;
-# borderline.yml holds messages a reader could take either way: not scored.
+# The gated set first, then every development split (those the classifier
+# trains on, then those only the red-flag list was tuned on); borderline.yml
+# holds messages a reader could take either way: not scored.
+SAFETY_SETS = [ROOT / "tests" / "safety" / "gated.yml", *development_splits(ROOT)]
+# The splits the safety classifier trains on.
 SAFETY_EXAMPLES = ROOT / "data" / "safety" / "examples"
-# Development splits the red-flag list was tuned on but the classifier does
-# not train on (data/safety/patterns_only/README.md).
-PATTERNS_ONLY = ROOT / "data" / "safety" / "patterns_only"
-SAFETY_SETS = [
-    ROOT / "tests" / "safety" / "gated.yml",
-    *sorted(SAFETY_EXAMPLES.glob("*.yml")),
-    *sorted(PATTERNS_ONLY.glob("*.yml")),
-]
 
 # One visitor's conversation: FAQ questions and booking turns; "yes" after an
 # answer and "book ..." run the booking action on the action server.
@@ -306,7 +302,6 @@ class Served:
             env,
             workdir / "actions.log",
         )
-        self.rasa: Optional[subprocess.Popen] = None
         wait_until_up(f"http://127.0.0.1:{action_port}/health", self.actions, workdir / "actions.log")
         self.url = f"http://127.0.0.1:{rasa_port}"
         started = time.monotonic()
@@ -349,14 +344,12 @@ class Served:
 
     def peak_rss_mb(self) -> Report:
         return {
-            "rasa_server": peak_rss_mb(self.rasa.pid) if self.rasa else None,
+            "rasa_server": peak_rss_mb(self.rasa.pid),
             "action_server": peak_rss_mb(self.actions.pid),
         }
 
     def stop(self) -> None:
         for process in (self.rasa, self.actions):
-            if process is None:
-                continue
             process.terminate()
             try:
                 process.wait(timeout=30)

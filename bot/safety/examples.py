@@ -25,6 +25,14 @@ def files(directory: Path) -> List[Path]:
     return sorted(Path(directory).glob("*.yml"))
 
 
+def development_splits(root: Path) -> List[Path]:
+    """Every development split, as the CI gate and `make bench` score them:
+    those the classifier trains on (data/safety/examples/), then those only
+    the red-flag list was tuned on (data/safety/patterns_only/README.md)."""
+    safety = Path(root) / "data" / "safety"
+    return files(safety / "examples") + files(safety / "patterns_only")
+
+
 def load_examples(directory: Path) -> List[Tuple[str, str]]:
     """(text, label) for every message in the directory's sets."""
     return [(m["text"], m["label"]) for path in files(directory) for m in load_set(path)]

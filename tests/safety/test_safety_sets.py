@@ -22,16 +22,12 @@ from pathlib import Path
 import pytest
 
 from bot.safety.evaluate import evaluate
+from bot.safety.examples import development_splits
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "assistant.tar.gz"
 GATED_SET = Path(__file__).parent / "gated.yml"
-SETS = (
-    [GATED_SET]
-    + sorted((ROOT / "data" / "safety" / "examples").glob("*.yml"))
-    # Tuned on by the red-flag list, not trained on (data/safety/patterns_only/README.md).
-    + sorted((ROOT / "data" / "safety" / "patterns_only").glob("*.yml"))
-)
+SETS = [GATED_SET, *development_splits(ROOT)]
 MAX_FALSE_ALARMS = 0.03
 # Last measured on the twelfth gated set. First reading, with the patterns
 # and classifier of that moment: 246 of 247 urgent messages caught (the one
