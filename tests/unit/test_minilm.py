@@ -1,4 +1,4 @@
-"""The numpy all-MiniLM-L6-v2 (bot/nlu/minilm.py) against the similarities
+"""all-MiniLM-L6-v2 as ONNX Runtime runs it (bot/nlu/minilm.py) against the similarities
 published on the model's card, and its files against their pinned hashes."""
 
 from pathlib import Path
