@@ -63,8 +63,14 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # The classifier raises the alarm when the message is at least this
             # likely to be urgent (any of the three outcomes). Chosen by
             # leaving each development split out in turn and scoring it
-            # (README.md, "Safety"), never on tests/safety/gated.yml.
-            "alarm_threshold": 0.5,
+            # (README.md, "Safety"), never on tests/safety/gated.yml. At stop
+            # 13, leaving out each of the nine latest splits in turn (2,643
+            # benign, 1,197 urgent), 0.5 missed 2 urgent messages with 2.2%
+            # false alarms, 0.4 missed none with 2.8%, 0.35 none with 3.1%.
+            # The two least likely urgent messages the classifier alone had to
+            # catch read 0.425 and 0.479: 0.4 leaves no margin, so 0.35.
+            # Recall comes first (tests/safety/README.md).
+            "alarm_threshold": 0.35,
             # Shorter messages ("goodbye for now", "no sorry", "Lee Wong")
             # carry too few words for the classifier to tell a farewell from
             # a goodbye: the red-flag list alone reads them. Leaving each

@@ -145,6 +145,9 @@ _NUMBER_THEN_WORD = re.compile(
 )
 
 
+# Right before a whole number with no unit, these make it an age.
+_AGE_BEFORE = re.compile(r"\b(i'?m|im|i am|he'?s|she'?s|he is|she is|turned|turning|aged?|now)\s+$")
+
 # A clause that is nothing but a reading with its decimal: "101.2", "38,9".
 _ONLY_A_READING = re.compile(r"^(10[0-6][.,]\d|3[89][.,]\d|4[0-2][.,]\d)$")
 
@@ -156,6 +159,13 @@ def _readings(clause: str) -> List[Tuple[float, str, int]]:
     if alone:
         found.append((float(alone.group(1).replace(",", ".")), "", 0))
     for match in _BARE_TEMPERATURE.finditer(clause):
+        if (
+            not match.group(2)
+            and match.group(1).isdigit()
+            and int(match.group(1)) < 100
+            and _AGE_BEFORE.search(clause[: match.start()])
+        ):
+            continue  # "I'm 40 now": an age, not 40 °C ("I'm 102 now" still counts)
         found.append((float(match.group(1).replace(",", ".")), (match.group(2) or "").strip(), match.start()))
     for match in _AT_TEMPERATURE.finditer(clause):
         found.append((float(match.group(1).replace(",", ".")), "", match.start()))

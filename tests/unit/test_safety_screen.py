@@ -71,6 +71,19 @@ MORE_URGENT = [
     ("wrote a letter to my kids and im going through with it after the holidays", SELF_HARM),
     ("if i'm dead by monday tell my wife i'm sorry", SELF_HARM),
     ("had 6 grams of tylenol today for the graft pain and i feel sick", POISONING),
+    # Missed on dev19's first reading (stop 13), in other words; and what the
+    # new look-alikes below must not swallow.
+    ("what if a person swallowed the whole bottle of spironolactone, asking for myself", SELF_HARM),
+    ("got all my pills right here in front of me", SELF_HARM),
+    ("how much minoxidil would it take to stop my heart", SELF_HARM),
+    ("i just want it to be painless", SELF_HARM),
+    ("finasteride is making me suicidal", SELF_HARM),
+    ("la finasteride me causa pensamientos suicidas", SELF_HARM),
+    ("i was suicidal in my 20s and it's back again this week", SELF_HARM),
+    ("i'm going to kill myself tonight", SELF_HARM),
+    ("fever, im 39 now", EMERGENCY),
+    ("my son is burning up, 102 now", EMERGENCY),
+    ("mi abuelo se tomó todas sus pastillas del mes de una vez", POISONING),
 ]
 BENIGN = [
     "does the scalp injection sting a lot",
@@ -114,6 +127,21 @@ BENIGN = [
     "me mareo un poquito cuando me paro rápido, pero se me pasa en un segundo",
     "le tengo miedo a desmayarme con las agujas, ¿me puedo acostar?",
     "deviated septum here, can't breathe through my nose well, ok to lie face down?",
+    # Idioms, history, hearsay and questions (seen in dev19-dev21).
+    "my wife says I'm gonna kill myself worrying about this bald spot",
+    "thinking of ending it with my barber, he keeps cutting the crown too short",
+    "my wallet just had a heart attack looking at your prices",
+    "I was suicidal in my 20s and got help, I'm 40 now and doing great. can I take finasteride?",
+    "my brother heard finasteride will make you suicidal, is that true?",
+    "i don't want to overdose on biotin, what's a normal amount",
+    "me voy a morir de estrés con tanta caída de pelo jaja",
+    "mi tía se desmayó una vez en el dentista, ¿eso importa para el PRP?",
+    "vi un video donde un señor se desmayaba en la clínica, eso pasa?",
+    "si me dan mareos con el minoxidil oral qué hago? todavía no lo tomo",
+    "el minoxidil oral causa taquicardia? aún no lo empiezo",
+    "could finasteride make me dizzy? haven't started it",
+    "if my face ever swelled up after the shots, who do I call?",
+    "the puffiness went down my forehead on day 3 but it's going down today, normal?",
 ]
 
 
