@@ -9,38 +9,23 @@ event loop. Stored column by column, coef_.T is the layout scipy reads as is.
 Same numbers, same probabilities; nothing else changes.
 """
 
-from typing import Any, Dict, Text
+from typing import Any, List
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.training_data.training_data import TrainingData
-
-
-def _columns_first(classifier: Any) -> None:
-    if hasattr(classifier, "coef_"):  # fitted
-        classifier.coef_ = np.asfortranarray(classifier.coef_)
+from rasa.shared.nlu.training_data.message import Message
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
-    def train(self, training_data: TrainingData) -> Resource:
-        resource = super().train(training_data)
+    def process(self, messages: List[Message]) -> List[Message]:
         _columns_first(self.clf)
-        return resource
+        return super().process(messages)
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> "IntentClassifier":
-        loaded = super().load(config, model_storage, resource, execution_context, **kwargs)
-        _columns_first(loaded.clf)
-        return loaded  # type: ignore[return-value]
+
+def _columns_first(classifier: Any) -> None:
+    """Once per loaded model: asfortranarray hands back the same array when
+    it is already laid out column by column."""
+    if hasattr(classifier, "coef_"):  # fitted
+        classifier.coef_ = np.asfortranarray(classifier.coef_)
