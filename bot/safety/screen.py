@@ -145,8 +145,9 @@ _NUMBER_THEN_WORD = re.compile(
 )
 
 
-# Right before a whole number with no unit, these make it an age.
-_AGE_BEFORE = re.compile(r"\b(i'?m|im|i am|he'?s|she'?s|he is|she is|turned|turning|aged?|now)\s+$")
+# Right before a whole number with no unit, these make it an age. Not "now":
+# "hot all day and now 40 now" is a reading.
+_AGE_BEFORE = re.compile(r"\b(i'?m|im|i am|he'?s|she'?s|he is|she is|turned|turning|aged?)\s+$")
 
 # A clause that is nothing but a reading with its decimal: "101.2", "38,9".
 _ONLY_A_READING = re.compile(r"^(10[0-6][.,]\d|3[89][.,]\d|4[0-2][.,]\d)$")

@@ -83,6 +83,7 @@ MORE_URGENT = [
     ("i'm going to kill myself tonight", SELF_HARM),
     ("fever, im 39 now", EMERGENCY),
     ("my son is burning up, 102 now", EMERGENCY),
+    ("hot all day and now 40 now", EMERGENCY),
     ("mi abuelo se tomó todas sus pastillas del mes de una vez", POISONING),
 ]
 BENIGN = [
