@@ -86,6 +86,14 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # cut false alarms on the fifth gated set from 10.9% to 7.3% and
             # lost no urgent message anywhere (README.md, "Safety").
             "pattern_min_support": 0.05,
+            # ...except for an emergency told in a clause of this many words or
+            # fewer ("Trouble breathing. Just finished my PRP. What should I
+            # do"): a terse report is no figure of speech, and the rest of
+            # the message can pull the classifier below its support. Leaving
+            # each of twelve development splits out in turn, one such message
+            # (dev16) fell to 0.043 under some classifier settings; the rule
+            # adds one false alarm in 3,592 benign messages there.
+            "terse_report_words": 3,
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
@@ -104,6 +112,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         self.alarm_threshold = float(config["alarm_threshold"])
         self.model_min_words = int(config["model_min_words"])
         self.pattern_min_support = float(config["pattern_min_support"])
+        self.terse_report_words = int(config["terse_report_words"])
         self.max_nlu_chars = int(config["max_nlu_chars"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self.model_storage = model_storage
@@ -192,15 +201,19 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         """The outcome and the signal behind it ("patterns", "model", "both").
         The classifier alone raises the alarm; a red-flag pattern does unless
         the classifier, where it can read the message, finds it less than
-        pattern_min_support likely to be urgent (a temperature reading needs
-        no support). Where both raise it, the reviewed list names the outcome,
-        except that a classifier's self-harm or poisoning beats the list's
-        emergency: those replies say to call 911 too, and add 988 or Poison
-        Control, which the emergency reply lacks (an overdose with a racing
+        pattern_min_support likely to be urgent (a temperature reading, or an
+        emergency told in a clause of a few words, needs no support). Where
+        both raise it, the reviewed list names the outcome, except that a
+        classifier's self-harm or poisoning beats the list's emergency: those
+        replies say to call 911 too, and add 988 or Poison Control, which the
+        emergency reply lacks (an overdose with a racing
         heart; "gave me his watch ... not answering his door")."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
-        supported = verdict.rule == FEVER_RULE or not self.reads(text) or confidence >= self.pattern_min_support
+        terse = verdict.outcome == EMERGENCY and len((verdict.clause or text).split()) <= self.terse_report_words
+        supported = (
+            verdict.rule == FEVER_RULE or terse or not self.reads(text) or confidence >= self.pattern_min_support
+        )
         if verdict.flagged and supported:
             if model_says and verdict.outcome == EMERGENCY and model_outcome in (SELF_HARM, POISONING):
                 return model_outcome, "both"

@@ -35,3 +35,27 @@ def test_the_lists_self_harm_is_never_turned_into_anything_else(check):
 
 def test_an_emergency_both_signals_agree_on_stays_an_emergency(check):
     assert check.decide("my chest hurts and i cant breathe", "emergency", 0.95) == ("emergency", "both")
+
+
+@pytest.fixture(scope="module")
+def reading_check():
+    # As if a trained classifier were loaded: it then has a say on messages of
+    # five words or more, and its view is passed in as above.
+    check = SafetyCheck(SafetyCheck.get_default_config(), None, None)  # type: ignore[arg-type]
+    check.scorer = object()  # type: ignore[assignment]
+    return check
+
+
+def test_a_figure_of_speech_the_classifier_reads_as_benign_is_not_an_alarm(reading_check):
+    # The list reads choking; the classifier, trained on how people report
+    # symptoms, does not.
+    text = "the receptionist said the price and i started choking on my coffee"
+    assert reading_check.decide(text, "none", 0.01) == ("none", None)
+    assert reading_check.decide(text, "none", 0.2) == ("emergency", "patterns")
+
+
+def test_a_terse_emergency_needs_no_support_from_the_classifier(reading_check):
+    # The question after it pulls the classifier's view down; the report
+    # itself is two words.
+    text = "Trouble breathing. Just finished my PRP. What should I do"
+    assert reading_check.decide(text, "none", 0.01) == ("emergency", "patterns")
