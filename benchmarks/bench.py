@@ -603,8 +603,9 @@ def write_readme(data: Report, command: str) -> None:
             "",
             "Each set run through the trained model's whole NLU pipeline "
             "(`bot/safety/evaluate.py`). Nothing trains on `gated` and its messages "
-            "are never read for tuning (tests/safety/README.md tells of the one "
-            "threshold margin set after a reading of it). The classifier trains on "
+            "are never read for tuning: it was read once, after the last change, "
+            "and its figures are an outside reading (tests/safety/README.md). The "
+            "classifier trains on "
             "the sets in data/safety/examples/, so their figures are in-sample; "
             "those in data/safety/patterns_only/ (dev18, dev22) tuned the red-flag "
             "list only.",

@@ -28,9 +28,11 @@ def new_classifier() -> Any:
     """Word 1-2-grams and character 2-5-grams (within words, so texters'
     typos still share most of them), each tf-idf weighted and L2-normalised,
     then a balanced logistic regression: urgent messages are the minority.
-    C=100 (little regularisation): leaving out each of the six latest blind
-    splits in turn, it raised 57 false alarms on 1,686 benign messages where
-    C=10 raised 82, and missed no urgent message C=10 caught (tests/safety/README.md)."""
+    C=200 (little regularisation), chosen by leaving out each development
+    split in turn (tests/safety/README.md). Stop 12, six splits: C=100 raised
+    57 false alarms on 1,686 benign messages where C=10 raised 82, and missed
+    nothing C=10 caught. Stop 14, twelve splits (3,592 benign, 1,317 urgent):
+    C=200 raised 90 where C=100 raised 99, and neither missed any."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
@@ -40,7 +42,7 @@ def new_classifier() -> Any:
             TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True),
             TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True),
         ),
-        LogisticRegression(C=100.0, class_weight="balanced", max_iter=3000),
+        LogisticRegression(C=200.0, class_weight="balanced", max_iter=3000),
     )
 
 

@@ -63,13 +63,13 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # The classifier raises the alarm when the message is at least this
             # likely to be urgent (any of the three outcomes). Chosen by
             # leaving each development split out in turn and scoring it
-            # (README.md, "Safety"), never on tests/safety/gated.yml. At stop
-            # 13, leaving out each of the nine latest splits in turn (2,643
-            # benign, 1,197 urgent), 0.5 missed 2 urgent messages with 2.2%
-            # false alarms, 0.4 missed none with 2.8%, 0.35 none with 3.1%.
-            # The two least likely urgent messages the classifier alone had to
-            # catch read 0.425 and 0.479: 0.4 leaves no margin, so 0.35.
-            # Recall comes first (tests/safety/README.md).
+            # (tests/safety/README.md), never on tests/safety/gated.yml. At
+            # stop 13 (nine splits), 0.4 missed none and 0.35 none; the two
+            # least likely urgent messages the classifier alone had to catch
+            # read 0.425 and 0.479, so 0.35 for a margin. At stop 14 (fourteen
+            # splits, 4,078 benign, 1,809 urgent), 0.35 misses none with 2.5%
+            # false alarms, and the least likely such message reads 0.402.
+            # Recall comes first.
             "alarm_threshold": 0.35,
             # Shorter messages ("goodbye for now", "no sorry", "Lee Wong")
             # carry too few words for the classifier to tell a farewell from
@@ -82,18 +82,19 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # ("my bald spot is giving me a heart attack") match a pattern
             # but read as benign to a model trained on how people report
             # symptoms. A temperature reading needs no support: it is a fact,
-            # not a wording. Leaving each development split out in turn, 0.05
-            # cut false alarms on the fifth gated set from 10.9% to 7.3% and
-            # lost no urgent message anywhere (README.md, "Safety").
-            "pattern_min_support": 0.05,
-            # ...except for an emergency told in a clause of this many words or
-            # fewer ("Trouble breathing. Just finished my PRP. What should I
-            # do"): a terse report is no figure of speech, and the rest of
-            # the message can pull the classifier below its support. Leaving
-            # each of twelve development splits out in turn, one such message
-            # (dev16) fell to 0.043 under some classifier settings; the rule
-            # adds one false alarm in 3,592 benign messages there.
-            "terse_report_words": 3,
+            # not a wording. Without any support rule, leaving each of
+            # thirteen development splits out in turn raises 7.9% false
+            # alarms; with 0.05, 2.5%. 0.03 (2.6%) because real reports read
+            # as low as 0.065 there ("what's the least painful way to go. I'm
+            # done"): recall comes first (tests/safety/README.md).
+            "pattern_min_support": 0.03,
+            # ...and an emergency told in a clause of this many words or
+            # fewer needs none ("theres so much blood. the graft site ripped
+            # open..."): a terse report is no figure of speech, and the rest
+            # of the message can pull the classifier below any support. Two
+            # such messages (dev16, dev18) read 0.043 and 0.048 when left out;
+            # the rule adds no false alarm there.
+            "terse_report_words": 4,
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,

@@ -25,7 +25,7 @@ _SPANISH_WORDS = set(
     eres somos hoy ayer manana noche tarde repente miedo veo ver ojo ojos cara boca
     labios lengua garganta brazo pierna matar morir vivir pastillas esposo abuelo
     abuela hermano hermana sangre favor algo algun alguna nadie siempre nunca
-    quiero puedes necesita ella ellos nosotros tambien asi mas""".split()
+    quiero puedes necesita ella ellos nosotros tambien asi mas porfa porfavor""".split()
 )
 _ENGLISH_WORDS = set(
     """the and is are was i i'm im my you your it it's its to of in on at for with
@@ -47,4 +47,7 @@ def language_of(text: str) -> str:
     spanish = sum(w in _SPANISH_WORDS for w in words)
     english = sum(w in _ENGLISH_WORDS for w in words)
     telling = spanish >= 2 or any(w in _SPANISH_WORDS and w not in _AMBIGUOUS for w in words)
-    return SPANISH if telling and spanish > english else ENGLISH
+    # Spanglish with as much Spanish as English ("my dad no puede respirar
+    # and his lips are turning blue, ayuda porfa"): Spanish, whose replies
+    # carry the same numbers.
+    return SPANISH if telling and (spanish > english or spanish == english >= 3) else ENGLISH
