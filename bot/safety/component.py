@@ -207,8 +207,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         both raise it, the reviewed list names the outcome, except that a
         classifier's self-harm or poisoning beats the list's emergency: those
         replies say to call 911 too, and add 988 or Poison Control, which the
-        emergency reply lacks (an overdose with a racing
-        heart; "gave me his watch ... not answering his door")."""
+        emergency reply lacks (an overdose with a racing heart; "gave me his
+        watch ... not answering his door")."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
         terse = verdict.outcome == EMERGENCY and len((verdict.clause or text).split()) <= self.terse_report_words
