@@ -86,8 +86,12 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # thirteen development splits out in turn raises 7.9% false
             # alarms; with 0.05, 2.5%. 0.03 (2.6%) because real reports read
             # as low as 0.065 there ("what's the least painful way to go. I'm
-            # done"): recall comes first (tests/safety/README.md).
-            "pattern_min_support": 0.03,
+            # done"): recall comes first (tests/safety/README.md). At stop 15
+            # (seventeen splits, 5,130 benign, 2,790 urgent), self-harm
+            # reports read as low as 0.053, but emergencies only 0.222 and
+            # poisonings 0.29, so those two need 0.1: 116 false alarms
+            # instead of 129, none more missed.
+            "pattern_min_support": {EMERGENCY: 0.1, POISONING: 0.1, SELF_HARM: 0.03},
             # ...and an emergency told in a clause of this many words or
             # fewer needs none ("theres so much blood. the graft site ripped
             # open..."): a terse report is no figure of speech, and the rest
@@ -95,6 +99,15 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             # such messages (dev16, dev18) read 0.043 and 0.048 when left out;
             # the rule adds no false alarm there.
             "terse_report_words": 4,
+            # Where both raise the alarm, the classifier's self-harm or
+            # poisoning replaces the list's emergency only if the classifier
+            # finds that outcome itself this likely. Leaving each of sixteen
+            # splits out (stop 15), overriding at any likelihood gave a
+            # stroke told by a daughter the self-harm reply (0.29); at 0.4 it
+            # keeps the emergency and no other reply changes. Without any
+            # override, 26 urgent messages there would get a reply lacking
+            # 988 or Poison Control.
+            "override_probability": 0.4,
             # Longer messages get no classifier answer ("please send a
             # shorter message"); the red-flag list still reads all of them.
             "max_nlu_chars": 2000,
@@ -112,8 +125,9 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         self.form_answers = Path(config["form_answers"])
         self.alarm_threshold = float(config["alarm_threshold"])
         self.model_min_words = int(config["model_min_words"])
-        self.pattern_min_support = float(config["pattern_min_support"])
+        self.pattern_min_support = {k: float(v) for k, v in config["pattern_min_support"].items()}
         self.terse_report_words = int(config["terse_report_words"])
+        self.override_probability = float(config["override_probability"])
         self.max_nlu_chars = int(config["max_nlu_chars"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self.model_storage = model_storage
@@ -183,22 +197,26 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         """Whether the classifier has a say on this message at all."""
         return self.scorer is not None and len(text) <= self.max_nlu_chars and len(text.split()) >= self.model_min_words
 
-    def model_signal(self, text: str) -> Tuple[str, float]:
-        """The most likely safety outcome, and how likely any of them is."""
+    def model_signal(self, text: str) -> Tuple[str, float, float]:
+        """The most likely safety outcome, how likely any of them is, and how
+        likely that one is."""
         if self.scorer is None or not self.reads(text):
-            return NONE, 0.0
+            return NONE, 0.0, 0.0
         probabilities = self.scorer.probabilities(text)
         urgent = {o: p for o, p in probabilities.items() if o in OUTCOMES}
         if not urgent:
-            return NONE, 0.0
-        return max(urgent, key=urgent.__getitem__), float(sum(urgent.values()))
+            return NONE, 0.0, 0.0
+        top = max(urgent, key=urgent.__getitem__)
+        return top, float(sum(urgent.values())), float(urgent[top])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             self._process(message)
         return messages
 
-    def decide(self, text: str, model_outcome: str, confidence: float) -> Tuple[str, Optional[str]]:
+    def decide(
+        self, text: str, model_outcome: str, confidence: float, model_probability: Optional[float] = None
+    ) -> Tuple[str, Optional[str]]:
         """The outcome and the signal behind it ("patterns", "model", "both").
         The classifier alone raises the alarm; a red-flag pattern does unless
         the classifier, where it can read the message, finds it less than
@@ -208,15 +226,27 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         classifier's self-harm or poisoning beats the list's emergency: those
         replies say to call 911 too, and add 988 or Poison Control, which the
         emergency reply lacks (an overdose with a racing heart; "gave me his
-        watch ... not answering his door")."""
+        watch ... not answering his door"). It must find that outcome itself
+        at least override_probability likely (`model_probability`; without
+        it, `confidence` stands for it)."""
+        if model_probability is None:
+            model_probability = confidence
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
         terse = verdict.outcome == EMERGENCY and len((verdict.clause or text).split()) <= self.terse_report_words
         supported = (
-            verdict.rule == FEVER_RULE or terse or not self.reads(text) or confidence >= self.pattern_min_support
+            verdict.rule == FEVER_RULE
+            or terse
+            or not self.reads(text)
+            or confidence >= self.pattern_min_support.get(verdict.outcome, 0.0)
         )
         if verdict.flagged and supported:
-            if model_says and verdict.outcome == EMERGENCY and model_outcome in (SELF_HARM, POISONING):
+            if (
+                model_says
+                and verdict.outcome == EMERGENCY
+                and model_outcome in (SELF_HARM, POISONING)
+                and model_probability >= self.override_probability
+            ):
                 return model_outcome, "both"
             return verdict.outcome, "both" if model_says else "patterns"
         if model_says:
@@ -229,8 +259,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
             return
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         language = language_of(text)
-        model_outcome, model_confidence = self.model_signal(text)
-        outcome, signal = self.decide(text, model_outcome, model_confidence)
+        model_outcome, model_confidence, model_probability = self.model_signal(text)
+        outcome, signal = self.decide(text, model_outcome, model_confidence, model_probability)
         if outcome != NONE:
             intent = {"name": outcome, "confidence": 1.0}
         elif len(text) > self.max_nlu_chars:

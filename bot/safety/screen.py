@@ -80,6 +80,7 @@ class RedFlags:
     immediate: Pattern
     never_resolved: Pattern
     after_treatment: Pattern
+    without_intent: Pattern
 
     @classmethod
     def load(cls, path: Path = RED_FLAGS_FILE) -> "RedFlags":
@@ -108,6 +109,7 @@ class RedFlags:
             immediate=re.compile(data["immediate"].strip()),
             never_resolved=re.compile(data["never_resolved"].strip()),
             after_treatment=re.compile(data["after_treatment"].strip()),
+            without_intent=re.compile(data["without_intent"].strip()),
         )
 
 
@@ -276,28 +278,36 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
 
 def screen(text: str) -> Verdict:
     """The red-flag verdict for a whole message."""
+    flags = red_flags()
     found: Dict[str, Tuple[Optional[str], str]] = {}
     normalised = normalise(text)
     parts = _clauses_of(normalised)
-    resolved = bool(red_flags().resolved.search(normalised))
+    resolved = bool(flags.resolved.search(normalised))
+    # A clause about someone who cannot have meant it ("she has dementia and
+    # took all her pills") reads as the poisoning it also is.
+    unmeant = [c for c in parts if flags.without_intent.search(c)]
     # Self-harm is also looked for across clause ends ("Took all pills.
     # Intentionally."): its patterns are never negated, so nothing is lost.
-    whole = " ".join(parts)
-    rule = _first_match(red_flags().always[SELF_HARM], whole, negatable=False)
+    whole = " ".join(c for c in parts if c not in unmeant)
+    rule = _first_match(flags.always[SELF_HARM], whole, negatable=False)
     if rule:
         found[SELF_HARM] = (rule, whole)
     for clause in parts:
         outcome, rule = _clause_verdict(clause)
+        if outcome == SELF_HARM and clause in unmeant:
+            poisoning = _first_match(flags.always[POISONING], clause)
+            if poisoning:
+                outcome, rule = POISONING, poisoning
         if (
             outcome == EMERGENCY
             and resolved
-            and (_PAST_TENSE.search(clause) or red_flags().resolved.search(clause))
-            and not red_flags().never_resolved.search(clause)
+            and (_PAST_TENSE.search(clause) or flags.resolved.search(clause))
+            and not flags.never_resolved.search(clause)
         ):
             continue  # "I had a fever of 101 last week but I'm fine now"
         if outcome and outcome not in found:
             found[outcome] = (rule, clause)
-    for outcome in red_flags().order:
+    for outcome in flags.order:
         if outcome in found:
             rule, clause = found[outcome]
             return Verdict(outcome, rule, clause)

@@ -24,6 +24,14 @@ def test_the_classifiers_poisoning_or_self_harm_beats_the_lists_emergency(check,
     assert check.decide(OVERDOSE_WITH_SYMPTOMS, model_outcome, 0.9) == (model_outcome, "both")
 
 
+def test_a_classifier_that_only_leans_to_self_harm_does_not_replace_the_lists_emergency(check):
+    # A stroke told at length by a daughter: the list reads the emergency; the
+    # classifier is alarmed, but finds self-harm only 0.29 likely.
+    text = "this morning dad can't find his words and his face looks a bit lopsided, should i cancel his visit?"
+    assert check.decide(text, "self_harm", 0.48, 0.29) == ("emergency", "both")
+    assert check.decide(text, "self_harm", 0.9, 0.85) == ("self_harm", "both")
+
+
 def test_without_the_classifiers_alarm_the_list_names_the_reply(check):
     assert check.decide(OVERDOSE_WITH_SYMPTOMS, "poisoning", 0.3) == ("emergency", "patterns")
 
