@@ -138,6 +138,8 @@ MORE_URGENT = [
     ("if you don't hear from me again, it's because i went through with it", SELF_HARM),
     ("im cutting again and it wont stop bleeding", SELF_HARM),
     ("grandpa has alzheimers and he took all his pills at once this morning", POISONING),
+    ("mom has alzheimers and she swallowed every pill in her organizer, she seems sleepy", POISONING),
+    ("my dad has dementia and keeps saying he wants to die", SELF_HARM),
     ("swallowed 12 of my sleeping pills by mistake, thought they were my allergy tabs", POISONING),
     ("i took 20 of my pills, i want it to end", SELF_HARM),
     ("does finasteride cause suicidal thoughts? ive had them since i started", SELF_HARM),
