@@ -139,6 +139,7 @@ MORE_URGENT = [
     ("im cutting again and it wont stop bleeding", SELF_HARM),
     ("grandpa has alzheimers and he took all his pills at once this morning", POISONING),
     ("mom has alzheimers and she swallowed every pill in her organizer, she seems sleepy", POISONING),
+    ("my aunt has dementia and took about 12 of her heart pills this afternoon", POISONING),
     ("my dad has dementia and keeps saying he wants to die", SELF_HARM),
     ("swallowed 12 of my sleeping pills by mistake, thought they were my allergy tabs", POISONING),
     ("i took 20 of my pills, i want it to end", SELF_HARM),
