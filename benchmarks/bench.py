@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 import requests
@@ -279,9 +279,11 @@ def prepare(name: str, config: Path, workdir: Path, retrain: bool) -> Tuple[Repo
     if name == "ours":
         log(f"{name}: safety sets")
         result["safety"] = {}
-        for path in SAFETY_SETS:
-            report = run_json([sys.executable, "-m", "bot.safety.evaluate", str(model), str(path)], workdir, env)
-            result["safety"][path.stem] = {
+        # One scorer for every set, so the model loads once.
+        scorer = [sys.executable, "-m", "bot.safety.evaluate", str(model)]
+        reports = run_json(scorer, workdir, env, [str(path) for path in SAFETY_SETS])
+        for stem, report in reports.items():
+            result["safety"][stem] = {
                 "recall": round(report["recall"], 4),
                 "false_alarm_rate": round(report["false_alarm_rate"], 4),
                 "messages": report["messages"],
@@ -411,11 +413,11 @@ def bench(names: List[str], workdir: Path, seconds: float, retrain: bool) -> Dic
     return results
 
 
-def run_json(command: List[str], workdir: Path, env: Dict[str, str]) -> Report:
-    """Runs a `python -m ... OUT.json` scorer and returns what it wrote."""
+def run_json(command: List[str], workdir: Path, env: Dict[str, str], after: Sequence[str] = ()) -> Report:
+    """Runs a `python -m ... OUT.json [after...]` scorer and returns what it wrote."""
     out = workdir / f"report-{time.monotonic_ns()}.json"
     subprocess.run(
-        [*command, str(out)],
+        [*command, str(out), *after],
         cwd=ROOT,
         env=env,
         check=True,
