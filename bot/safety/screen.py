@@ -205,12 +205,9 @@ def _is_fever(value: float, unit: str) -> bool:
     return 100.4 <= value <= 110
 
 
-def _temperature_written(clause: str) -> bool:
-    return bool(_readings(clause))
-
-
-def _fever(clause: str) -> bool:
-    return any(_is_fever(value, unit) and not _negated(clause, where) for value, unit, where in _readings(clause))
+def _fever(clause: str, readings: List[Tuple[float, str, int]]) -> bool:
+    """Whether any of the clause's readings is a fever it does not negate."""
+    return any(_is_fever(value, unit) and not _negated(clause, where) for value, unit, where in readings)
 
 
 _SUPPOSING = re.compile(
@@ -251,22 +248,27 @@ def _clause_verdict(clause: str) -> Tuple[Optional[str], Optional[str]]:
     # A written temperature is a reading, not a risk: "my temp is 101, is
     # that a fever?" counts; "what if I get a fever of 101?" does not.
     about_a_reading = only_asks or (not reports_now and (asks or bool(flags.hypothetical.search(clause))))
+    # Self-harm statements count even when negated, framed as a question
+    # ("I'm not saying I'd kill myself, but...") or told of: recall first.
+    self_harm_rule = _first_match(flags.always[SELF_HARM], clause, negatable=False)
     told_of = flags.past.search(clause) or (flags.hearsay.search(clause) and not flags.immediate.search(clause))
-    if told_of and not _first_match(flags.always[SELF_HARM], clause, False):
+    if told_of and not self_harm_rule:
         return None, None
     for outcome in flags.order:
-        # Self-harm statements count even when negated or framed as a
-        # question ("I'm not saying I'd kill myself, but..."): recall first.
-        self_harm = outcome == SELF_HARM
-        if not (only_asks and not self_harm):
-            rule = _first_match(flags.always[outcome], clause, negatable=not self_harm)
-            if rule:
-                return outcome, rule
-        if outcome == EMERGENCY and not about_a_reading and _fever(clause):
+        if outcome == SELF_HARM:
+            rule = self_harm_rule
+        elif not only_asks:
+            rule = _first_match(flags.always[outcome], clause)
+        else:
+            rule = None
+        if rule:
+            return outcome, rule
+        readings = _readings(clause) if outcome == EMERGENCY else []
+        if readings and not about_a_reading and _fever(clause, readings):
             return outcome, FEVER_RULE
         if not hypothetical:
             reported = flags.reported[outcome]
-            if outcome == EMERGENCY and _temperature_written(clause):
+            if readings:
                 # A written temperature decides by its number: "my temp is
                 # 37.4, is that a fever?" is not one.
                 reported = flags.reported_unless_reading[outcome]
