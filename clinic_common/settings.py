@@ -74,6 +74,10 @@ def _values(environ: Mapping[str, str]) -> Dict[str, str]:
     # Derived, so that changing ACTION_PORT alone can't leave Rasa calling
     # the old port (or another instance's action server).
     values.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{values['ACTION_PORT']}/webhook")
+    # Likewise the demo page's origins and the address browsers reach Rasa
+    # at: moving WEB_PORT or RASA_PORT alone must not break the widget.
+    values.setdefault("WEB_ORIGINS", f"http://localhost:{values['WEB_PORT']} http://127.0.0.1:{values['WEB_PORT']}")
+    values.setdefault("RASA_PUBLIC_URL", f"http://localhost:{values['RASA_PORT']}")
     return values
 
 

@@ -12,6 +12,9 @@ import pytest
 from clinic_common import settings as env
 from clinic_common.settings import SettingError, Settings, get_settings
 
+# Settings whose default follows another one (a port).
+DERIVED = ("ACTION_SERVER_URL", "WEB_ORIGINS", "RASA_PUBLIC_URL")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,7 +53,7 @@ def test_a_named_settings_file_that_is_missing_stops_the_command(monkeypatch, tm
 
 
 def test_every_default_is_a_setting_the_code_reads_and_every_setting_has_a_default():
-    assert sorted(Settings.variables()) == sorted([*env.defaults(), "ACTION_SERVER_URL"])
+    assert sorted(Settings.variables()) == sorted([*env.defaults(), *DERIVED])
 
 
 def test_the_action_server_url_follows_the_action_port_unless_set(monkeypatch):
@@ -59,6 +62,18 @@ def test_the_action_server_url_follows_the_action_port_unless_set(monkeypatch):
     assert get_settings().action_server_url == "http://127.0.0.1:6055/webhook"
     monkeypatch.setenv("ACTION_SERVER_URL", "http://actions.internal:5055/webhook")
     assert get_settings().action_server_url == "http://actions.internal:5055/webhook"
+
+
+def test_the_widgets_origins_and_rasas_public_url_follow_their_ports_unless_set(monkeypatch):
+    for name in ("WEB_ORIGINS", "RASA_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WEB_PORT", "8180")
+    monkeypatch.setenv("RASA_PORT", "5105")
+    settings = get_settings()
+    assert settings.web_origins == ("http://localhost:8180", "http://127.0.0.1:8180")
+    assert settings.rasa_public_url == "http://localhost:5105"
+    monkeypatch.setenv("RASA_PUBLIC_URL", "https://chat.clinic.example")
+    assert get_settings().rasa_public_url == "https://chat.clinic.example"
 
 
 def test_the_texters_hash_key_falls_back_to_twilios_token_and_a_bad_number_is_named(monkeypatch):
