@@ -91,8 +91,18 @@ parent=$PPID
 helpers+=($!)
 
 # Signals interrupt `wait` at once (a foreground command would delay them
-# until it ended); it also returns when any server exits.
+# until it ended); it also returns when any server exits. A stop asked for
+# (Ctrl-C, SIGTERM) is no failure: say so and exit 0, even when a server,
+# signalled too, exits before this shell runs its trap. Any other exit of a
+# server is one.
+stop_requested=""
+trap 'stop_requested=interrupt' INT
+trap 'stop_requested=terminate' TERM
 status=0
-wait -n "${servers[@]}" || status=$?
+[ -n "$stop_requested" ] || wait -n "${servers[@]}" || status=$?
+if [ -n "$stop_requested" ]; then
+    echo "Stopped." >&2
+    exit 0
+fi
 echo "A server stopped (exit $status): stopping the others." >&2
 exit $(( status == 0 ? 1 : status ))

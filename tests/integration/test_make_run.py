@@ -20,8 +20,9 @@ from tests.servers import ROOT, free_port
 @contextmanager
 def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    # No ACTION_SERVER_URL: it follows ACTION_PORT (clinic_common/settings.py).
-    env = {k: v for k, v in os.environ.items() if k != "ACTION_SERVER_URL"}
+    # None of these: they follow the ports (clinic_common/settings.py).
+    derived = ("ACTION_SERVER_URL", "WEB_ORIGINS", "RASA_PUBLIC_URL")
+    env = {k: v for k, v in os.environ.items() if k not in derived}
     env.update(
         {
             **{k: str(v) for k, v in ports.items()},
@@ -92,6 +93,13 @@ def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
         assert any("/go/book?c=" in m.get("text", "") for m in booking.json())
         page = requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/", timeout=10)
         assert page.ok and "/static/webchat.js" in page.text
+        # The widget on the page talks to this Rasa server, which lets the page in.
+        assert f'"socketUrl": "http://localhost:{ports["RASA_PORT"]}"' in page.text
+        page_origin = f"http://localhost:{ports['WEB_PORT']}"
+        handshake = requests.get(
+            f"{rasa}/socket.io/?EIO=4&transport=polling", headers={"Origin": page_origin}, timeout=10
+        )
+        assert handshake.ok and handshake.headers.get("Access-Control-Allow-Origin") == page_origin
         assert requests.get(f"{rasa}/webhooks/twilio/", timeout=10).json() == {"status": "ok"}
         # The action server (no login of its own) and the page: this machine only.
         assert listening_addresses(ports["ACTION_PORT"]) == {"127.0.0.1"}
@@ -103,6 +111,9 @@ def test_make_run_serves_rest_widget_and_sms_then_stops_on_ctrl_c(tmp_path):
         os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
         run.wait(timeout=60)
         wait_until_closed(ports)
+    # A stop asked for reads as one, not as a crash.
+    log = (tmp_path / "run.log").read_text()
+    assert "Stopped." in log and "A server stopped" not in log
 
 
 def test_sigterm_to_make_alone_stops_everything(tmp_path):
@@ -110,6 +121,8 @@ def test_sigterm_to_make_alone_stops_everything(tmp_path):
         run.send_signal(signal.SIGTERM)  # a supervisor signals the process it started
         run.wait(timeout=60)
         wait_until_closed(ports)
+    log = (tmp_path / "run.log").read_text()
+    assert "Stopped." in log and "A server stopped" not in log
 
 
 def test_a_dead_server_stops_the_rest_with_a_non_zero_exit(tmp_path):
