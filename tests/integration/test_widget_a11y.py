@@ -175,6 +175,17 @@ def test_keyboard_alone_opens_asks_picks_replies_and_closes(browser, assistant):
     page.keyboard.press("Space")
     expect(page.locator(".rw-response a[href='tel:+15550100199']").last).to_be_visible()
 
+    # Sent with the Send button, the next message still goes in the box (the
+    # emptied box disables the button, which would drop focus to the page).
+    expect(message_box).to_be_focused()
+    page.keyboard.type("how long is the downtime?")
+    page.keyboard.press("Tab")
+    expect(send).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(conversation_log(page)).to_contain_text("back at work the next day")
+    expect(message_box).to_be_focused()
+    assert_visible_focus(page, "message box after a send")
+
     page.keyboard.press("Escape")
     expect(page.locator(".rw-chat-open")).to_have_count(0)
     expect(launcher(page)).to_be_focused()

@@ -171,6 +171,20 @@
     }, 5);
   }
 
+  // Once the box is empty the send button turns disabled, and a disabled
+  // button drops focus to the page: after a send, give focus to the message
+  // box, where the next message goes.
+  document.addEventListener("click", function (event) {
+    var container = widget();
+    var send = event.target && event.target.closest ? event.target.closest(".rw-send") : null;
+    if (!container || !send || !container.contains(send)) return;
+    focusWhenShown(function () {
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== send) return null;
+      return container.querySelector(".rw-new-message");
+    }, 5);
+  });
+
   function replyButton(target) {
     var container = widget();
     return target && target.nodeType === 1 && container && container.contains(target) &&
