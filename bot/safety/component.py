@@ -215,7 +215,7 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         return messages
 
     def decide(
-        self, text: str, model_outcome: str, confidence: float, model_probability: Optional[float] = None
+        self, text: str, model_outcome: str, confidence: float, model_probability: float
     ) -> Tuple[str, Optional[str]]:
         """The outcome and the signal behind it ("patterns", "model", "both").
         The classifier alone raises the alarm; a red-flag pattern does unless
@@ -227,10 +227,8 @@ class SafetyCheck(GraphComponent, IntentClassifier):
         replies say to call 911 too, and add 988 or Poison Control, which the
         emergency reply lacks (an overdose with a racing heart; "gave me his
         watch ... not answering his door"). It must find that outcome itself
-        at least override_probability likely (`model_probability`; without
-        it, `confidence` stands for it)."""
-        if model_probability is None:
-            model_probability = confidence
+        at least override_probability likely (`model_probability`, where
+        `confidence` is how likely any urgent outcome is: model_signal())."""
         verdict = screen(text)
         model_says = confidence >= self.alarm_threshold
         terse = verdict.outcome == EMERGENCY and len((verdict.clause or text).split()) <= self.terse_report_words

@@ -21,7 +21,7 @@ def check():
 def test_the_classifiers_poisoning_or_self_harm_beats_the_lists_emergency(check, model_outcome):
     # Poison Control or 988 comes with 911 in those replies; the emergency
     # reply would give 911 alone.
-    assert check.decide(OVERDOSE_WITH_SYMPTOMS, model_outcome, 0.9) == (model_outcome, "both")
+    assert check.decide(OVERDOSE_WITH_SYMPTOMS, model_outcome, 0.9, 0.9) == (model_outcome, "both")
 
 
 def test_a_classifier_that_only_leans_to_self_harm_does_not_replace_the_lists_emergency(check):
@@ -33,16 +33,16 @@ def test_a_classifier_that_only_leans_to_self_harm_does_not_replace_the_lists_em
 
 
 def test_without_the_classifiers_alarm_the_list_names_the_reply(check):
-    assert check.decide(OVERDOSE_WITH_SYMPTOMS, "poisoning", 0.3) == ("emergency", "patterns")
+    assert check.decide(OVERDOSE_WITH_SYMPTOMS, "poisoning", 0.3, 0.3) == ("emergency", "patterns")
 
 
 def test_the_lists_self_harm_is_never_turned_into_anything_else(check):
-    assert check.decide("i want to kill myself", "emergency", 0.9) == ("self_harm", "both")
-    assert check.decide("i want to kill myself", "poisoning", 0.9) == ("self_harm", "both")
+    assert check.decide("i want to kill myself", "emergency", 0.9, 0.9) == ("self_harm", "both")
+    assert check.decide("i want to kill myself", "poisoning", 0.9, 0.9) == ("self_harm", "both")
 
 
 def test_an_emergency_both_signals_agree_on_stays_an_emergency(check):
-    assert check.decide("my chest hurts and i cant breathe", "emergency", 0.95) == ("emergency", "both")
+    assert check.decide("my chest hurts and i cant breathe", "emergency", 0.95, 0.95) == ("emergency", "both")
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,12 @@ def test_a_figure_of_speech_the_classifier_reads_as_benign_is_not_an_alarm(readi
     # The list reads choking; the classifier, trained on how people report
     # symptoms, does not.
     text = "the receptionist said the price and i started choking on my coffee"
-    assert reading_check.decide(text, "none", 0.01) == ("none", None)
-    assert reading_check.decide(text, "none", 0.2) == ("emergency", "patterns")
+    assert reading_check.decide(text, "none", 0.01, 0.0) == ("none", None)
+    assert reading_check.decide(text, "none", 0.2, 0.0) == ("emergency", "patterns")
 
 
 def test_a_terse_emergency_needs_no_support_from_the_classifier(reading_check):
     # The question after it pulls the classifier's view down; the report
     # itself is two words.
     text = "Trouble breathing. Just finished my PRP. What should I do"
-    assert reading_check.decide(text, "none", 0.01) == ("emergency", "patterns")
+    assert reading_check.decide(text, "none", 0.01, 0.0) == ("emergency", "patterns")
