@@ -66,18 +66,23 @@ def local_settings_file(environ: Optional[Mapping[str, str]] = None) -> Optional
     return path
 
 
+# Settings whose default follows another setting, unless set: changing
+# ACTION_PORT alone can't leave Rasa calling the old port (or another
+# instance's action server), nor WEB_PORT or RASA_PORT alone break the widget.
+DERIVED: Dict[str, Callable[[Mapping[str, str]], str]] = {
+    "ACTION_SERVER_URL": lambda v: f"http://127.0.0.1:{v['ACTION_PORT']}/webhook",
+    "WEB_ORIGINS": lambda v: f"http://localhost:{v['WEB_PORT']} http://127.0.0.1:{v['WEB_PORT']}",
+    "RASA_PUBLIC_URL": lambda v: f"http://localhost:{v['RASA_PORT']}",
+}
+
+
 def _values(environ: Mapping[str, str]) -> Dict[str, str]:
     """Every setting's raw value: the environment over the local file over
     the defaults."""
     local = local_settings_file(environ)
     values = {**defaults(), **(read_env_file(local) if local else {}), **environ}
-    # Derived, so that changing ACTION_PORT alone can't leave Rasa calling
-    # the old port (or another instance's action server).
-    values.setdefault("ACTION_SERVER_URL", f"http://127.0.0.1:{values['ACTION_PORT']}/webhook")
-    # Likewise the demo page's origins and the address browsers reach Rasa
-    # at: moving WEB_PORT or RASA_PORT alone must not break the widget.
-    values.setdefault("WEB_ORIGINS", f"http://localhost:{values['WEB_PORT']} http://127.0.0.1:{values['WEB_PORT']}")
-    values.setdefault("RASA_PUBLIC_URL", f"http://localhost:{values['RASA_PORT']}")
+    for name, derive in DERIVED.items():
+        values.setdefault(name, derive(values))
     return values
 
 

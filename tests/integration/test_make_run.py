@@ -14,15 +14,15 @@ from typing import Dict, Iterator, Tuple
 
 import requests
 
+from clinic_common.settings import DERIVED
 from tests.servers import ROOT, free_port
 
 
 @contextmanager
 def make_run(tmp_path: Path, **settings: str) -> Iterator[Tuple[subprocess.Popen, Dict[str, int]]]:
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEB_PORT")}
-    # None of these: they follow the ports (clinic_common/settings.py).
-    derived = ("ACTION_SERVER_URL", "WEB_ORIGINS", "RASA_PUBLIC_URL")
-    env = {k: v for k, v in os.environ.items() if k not in derived}
+    # None of the derived settings: they follow the ports.
+    env = {k: v for k, v in os.environ.items() if k not in DERIVED}
     env.update(
         {
             **{k: str(v) for k, v in ports.items()},

@@ -12,9 +12,6 @@ import pytest
 from clinic_common import settings as env
 from clinic_common.settings import SettingError, Settings, get_settings
 
-# Settings whose default follows another one (a port).
-DERIVED = ("ACTION_SERVER_URL", "WEB_ORIGINS", "RASA_PUBLIC_URL")
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -53,7 +50,7 @@ def test_a_named_settings_file_that_is_missing_stops_the_command(monkeypatch, tm
 
 
 def test_every_default_is_a_setting_the_code_reads_and_every_setting_has_a_default():
-    assert sorted(Settings.variables()) == sorted([*env.defaults(), *DERIVED])
+    assert sorted(Settings.variables()) == sorted([*env.defaults(), *env.DERIVED])
 
 
 def test_the_action_server_url_follows_the_action_port_unless_set(monkeypatch):

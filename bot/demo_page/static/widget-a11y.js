@@ -161,28 +161,30 @@
     }, 30);
   }
 
-  function activateReply(reply) {
-    reply.click();
-    // A chosen reply may leave the page; the message box is next in line.
+  // Gives focus to the message box, where the next message goes, once focus
+  // has fallen to the page or still sits on `from` (about to be disabled),
+  // and unless the visitor has moved it elsewhere.
+  function backToMessageBox(from) {
     focusWhenShown(function () {
-      if (document.activeElement && document.activeElement !== document.body) return null;
+      var active = document.activeElement;
+      if (active && active !== document.body && active !== from) return null;
       var container = widget();
       return container && container.querySelector(".rw-new-message");
     }, 5);
   }
 
+  function activateReply(reply) {
+    reply.click();
+    // A chosen reply may leave the page; the message box is next in line.
+    backToMessageBox(null);
+  }
+
   // Once the box is empty the send button turns disabled, and a disabled
-  // button drops focus to the page: after a send, give focus to the message
-  // box, where the next message goes.
+  // button drops focus to the page.
   document.addEventListener("click", function (event) {
     var container = widget();
     var send = event.target && event.target.closest ? event.target.closest(".rw-send") : null;
-    if (!container || !send || !container.contains(send)) return;
-    focusWhenShown(function () {
-      var active = document.activeElement;
-      if (active && active !== document.body && active !== send) return null;
-      return container.querySelector(".rw-new-message");
-    }, 5);
+    if (container && send && container.contains(send)) backToMessageBox(send);
   });
 
   function replyButton(target) {
