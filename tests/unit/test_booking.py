@@ -52,6 +52,13 @@ def test_web_visitors_get_a_link(domain):
     assert query(booking_links.destination(link.channel, link.topic))["utm_medium"] == "socketio"
 
 
+def test_link_ids_are_letters_and_digits_so_markdown_leaves_the_url_whole(domain):
+    # "_T_" in an id rendered as emphasis in the widget and broke the link.
+    ids = [booking_links.mint("markdown-check", "socketio", None) for _ in range(200)]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{11}", link_id) for link_id in ids)
+    assert len(set(ids)) == 200 and booking_links.find(ids[0]) is not None
+
+
 def test_texters_get_the_full_url_in_plain_text(domain):
     messages = booking_messages(domain, channel="twilio")
     assert not messages[0]["buttons"]
